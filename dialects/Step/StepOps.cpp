@@ -1,0 +1,1123 @@
+//===- StepOps.cpp - step dialect operators --------------------------------===//
+//
+// Shape rules (result type inference), verifiers and the STeP cost model of
+// every operator. The shape rules follow reference/step.md §3.1; the cost
+// formulas follow §4 and the STeP artifact's `on_chip_requirement` variants.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/Step/StepOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace mlir::step;
+
+#include "dialects/Step/StepInterfaces.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// Helpers
+//===----------------------------------------------------------------------===//
+
+namespace {
+using Dims = SmallVector<sym::Expr>;
+
+StreamType streamOf(Value v) { return cast<StreamType>(v.getType()); }
+
+Dims dimsOf(StreamType t) { return Dims(t.getShape()); }
+
+std::string str(ArrayRef<sym::Expr> dims) { return dimListToString(dims); }
+std::string str(sym::Expr e) { return dimToString(e); }
+
+bool sameDims(ArrayRef<sym::Expr> a, ArrayRef<sym::Expr> b) {
+  return a.size() == b.size() && llvm::equal(a, b);
+}
+
+sym::Expr c(int64_t v) { return sym::constant(v); }
+
+/// Reports an inference failure at the op's location (when there is one).
+template <typename... Args>
+LogicalResult fail(std::optional<Location> loc, StringRef opName,
+                   Args &&...args) {
+  return emitOptionalError(loc, "'step.", opName, "' op ",
+                           std::forward<Args>(args)...);
+}
+
+bool isIntegerAddress(Type t) {
+  if (isa<IntegerType>(t))
+    return true;
+  if (auto tile = dyn_cast<TileType>(t))
+    return isa<IntegerType>(tile.getElementType()) &&
+           tile.getRows() == c(1) && tile.getCols() == c(1);
+  return false;
+}
+
+/// The element type of the wider of two scalar types (ties: the first).
+Type widerScalar(Type a, Type b) {
+  return b.getIntOrFloatBitWidth() > a.getIntOrFloatBitWidth() ? b : a;
+}
+
+/// Checks that all streams have the shape of the first; `what` names them.
+LogicalResult checkSameShapes(std::optional<Location> loc, StringRef opName,
+                              TypeRange types) {
+  if (types.empty())
+    return fail(loc, opName, "expected at least one input stream");
+  auto first = dyn_cast<StreamType>(types[0]);
+  if (!first)
+    return fail(loc, opName, "input #0 is not a stream");
+  for (auto [i, t] : llvm::enumerate(types)) {
+    auto s = dyn_cast<StreamType>(t);
+    if (!s)
+      return fail(loc, opName, "input #", i, " is not a stream");
+    if (!sameDims(s.getShape(), first.getShape()))
+      return fail(loc, opName, "expected input #", i, " to have the shape ",
+                  str(first.getShape()), " of input #0, got ",
+                  str(s.getShape()));
+  }
+  return success();
+}
+
+/// Bytes of the element of the i-th stream in a range.
+sym::Expr elemBytes(Value v) {
+  return getElementBytes(streamOf(v).getElementType());
+}
+
+/// Tile grid of an off-chip tensor: leading dims, then rows/tr and cols/tc.
+FailureOr<SmallVector<int64_t>>
+tileGrid(std::optional<Location> loc, StringRef opName,
+         ArrayRef<int64_t> tensorShape, TileType tile) {
+  if (tensorShape.size() < 2)
+    return fail(loc, opName, "expected a tensor of rank >= 2, got rank ",
+                tensorShape.size());
+  if (!tile.hasStaticShape())
+    return fail(loc, opName, "off-chip tiles must have a static shape, got ",
+                Type(tile));
+  int64_t tr = *tile.getRows().getConstant(), tc = *tile.getCols().getConstant();
+  int64_t r = tensorShape[tensorShape.size() - 2];
+  int64_t cl = tensorShape.back();
+  for (int64_t d : tensorShape)
+    if (d <= 0)
+      return fail(loc, opName, "tensor dimensions must be positive");
+  if (tr <= 0 || tc <= 0 || r % tr != 0 || cl % tc != 0)
+    return fail(loc, opName, "tile ", tr, "x", tc,
+                " does not divide the tensor's trailing dims ", r, "x", cl);
+  SmallVector<int64_t> grid(tensorShape.begin(), tensorShape.end() - 2);
+  grid.push_back(r / tr);
+  grid.push_back(cl / tc);
+  return grid;
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Dialect
+//===----------------------------------------------------------------------===//
+
+#include "dialects/Step/StepDialect.cpp.inc"
+
+void StepDialect::initialize() {
+  registerTypes();
+  addOperations<
+#define GET_OP_LIST
+#include "dialects/Step/StepOps.cpp.inc"
+      >();
+}
+
+//===----------------------------------------------------------------------===//
+// Off-chip memory operators
+//===----------------------------------------------------------------------===//
+
+LogicalResult LinearLoadOp::inferReturnTypes(MLIRContext *ctx,
+                                             std::optional<Location> loc,
+                                             Adaptor adaptor,
+                                             SmallVectorImpl<Type> &results) {
+  auto tile = cast<TileType>(adaptor.getTile());
+  auto grid = tileGrid(loc, "linear_load", adaptor.getTensorShape(), tile);
+  if (failed(grid))
+    return failure();
+  ArrayRef<int64_t> view = adaptor.getView();
+  if (view.empty() || view.size() > grid->size())
+    return fail(loc, "linear_load", "expected 1 to ", grid->size(),
+                " view dims, got ", view.size());
+  for (int64_t v : view)
+    if (v <= 0)
+      return fail(loc, "linear_load", "view dims must be positive");
+  // Default stride: row-major over the trailing grid dims the view covers.
+  SmallVector<int64_t> stride;
+  size_t off = grid->size() - view.size();
+  if (auto s = adaptor.getStride()) {
+    stride.assign(s->begin(), s->end());
+    if (stride.size() != view.size())
+      return fail(loc, "linear_load", "expected ", view.size(),
+                  " strides (one per view dim), got ", stride.size());
+  } else {
+    for (size_t i = 0; i < view.size(); ++i) {
+      if (view[i] > (*grid)[off + i])
+        return fail(loc, "linear_load", "view dim ", i, " (", view[i],
+                    ") exceeds the tile grid dim (", (*grid)[off + i],
+                    "); give an explicit stride");
+      int64_t st = 1;
+      for (size_t j = off + i + 1; j < grid->size(); ++j)
+        st *= (*grid)[j];
+      stride.push_back(st);
+    }
+  }
+  int64_t last = 0, total = 1;
+  for (size_t i = 0; i < view.size(); ++i) {
+    if (stride[i] < 0)
+      return fail(loc, "linear_load", "strides must be non-negative");
+    last += (view[i] - 1) * stride[i];
+  }
+  for (int64_t g : *grid)
+    total *= g;
+  if (last >= total)
+    return fail(loc, "linear_load", "the view reads tile ", last,
+                " but the tensor has only ", total, " tiles");
+  Dims dims;
+  if (Value ref = adaptor.getRef())
+    dims = dimsOf(streamOf(ref));
+  else
+    dims.push_back(c(1));
+  for (int64_t v : view)
+    dims.push_back(c(v));
+  results.push_back(StreamType::get(ctx, dims, tile));
+  return success();
+}
+
+LogicalResult LinearLoadOp::verify() { return success(); }
+
+sym::Expr LinearLoadOp::getOffChipBytes() {
+  return getResult().getType().getCardinality() * getTile().getBytes();
+}
+
+sym::Expr LinearLoadOp::getOnChipBytes(const CostOptions &o) {
+  return getTile().getBytes() * c(o.mode == 2 ? 2 : 1);
+}
+
+LogicalResult LinearStoreOp::verify() {
+  auto in = getInput().getType();
+  auto tile = dyn_cast<TileType>(in.getElementType());
+  if (!tile)
+    return emitOpError("expected 'input' to carry tiles, got ")
+           << in.getElementType();
+  auto grid = tileGrid(getLoc(), "linear_store", getTensorShape(), tile);
+  if (failed(grid))
+    return failure();
+  int64_t tiles = 1;
+  for (int64_t g : *grid)
+    tiles *= g;
+  if (auto n = in.getCardinality().getConstant(); n && *n != tiles)
+    return emitOpError("expected 'input' to hold the tensor's ")
+           << tiles << " tiles, got " << *n << " (shape "
+           << str(in.getShape()) << ")";
+  return success();
+}
+
+sym::Expr LinearStoreOp::getOffChipBytes() {
+  return getInput().getType().getCardinality() * elemBytes(getInput());
+}
+
+sym::Expr LinearStoreOp::getOnChipBytes(const CostOptions &o) {
+  return elemBytes(getInput()) * c(o.mode == 2 ? 2 : 1);
+}
+
+LogicalResult RandomLoadOp::inferReturnTypes(MLIRContext *ctx,
+                                             std::optional<Location> loc,
+                                             Adaptor adaptor,
+                                             SmallVectorImpl<Type> &results) {
+  auto tile = cast<TileType>(adaptor.getTile());
+  if (failed(tileGrid(loc, "random_load", adaptor.getTensorShape(), tile)))
+    return failure();
+  auto addr = streamOf(adaptor.getAddr());
+  if (!isIntegerAddress(addr.getElementType()))
+    return fail(loc, "random_load",
+                "expected 'addr' to carry integer tile indices (an integer "
+                "or a 1x1 integer tile), got ",
+                addr.getElementType());
+  results.push_back(StreamType::get(ctx, addr.getShape(), tile));
+  return success();
+}
+
+LogicalResult RandomLoadOp::verify() { return success(); }
+
+sym::Expr RandomLoadOp::getOffChipBytes() {
+  return getResult().getType().getCardinality() * getTile().getBytes();
+}
+
+sym::Expr RandomLoadOp::getOnChipBytes(const CostOptions &o) {
+  return getTile().getBytes() * c(o.mode == 2 ? 2 : 1);
+}
+
+LogicalResult RandomStoreOp::inferReturnTypes(MLIRContext *ctx,
+                                              std::optional<Location> loc,
+                                              Adaptor adaptor,
+                                              SmallVectorImpl<Type> &results) {
+  auto addr = streamOf(adaptor.getAddr());
+  auto data = streamOf(adaptor.getData());
+  if (!isIntegerAddress(addr.getElementType()))
+    return fail(loc, "random_store",
+                "expected 'addr' to carry integer tile indices, got ",
+                addr.getElementType());
+  auto tile = dyn_cast<TileType>(data.getElementType());
+  if (!tile)
+    return fail(loc, "random_store", "expected 'data' to carry tiles, got ",
+                data.getElementType());
+  if (failed(tileGrid(loc, "random_store", adaptor.getTensorShape(), tile)))
+    return failure();
+  if (!sameDims(addr.getShape(), data.getShape()))
+    return fail(loc, "random_store", "expected 'addr' ", str(addr.getShape()),
+                " and 'data' ", str(data.getShape()),
+                " to have the same shape");
+  results.push_back(
+      StreamType::get(ctx, addr.getShape(), IntegerType::get(ctx, 1)));
+  return success();
+}
+
+LogicalResult RandomStoreOp::verify() { return success(); }
+
+sym::Expr RandomStoreOp::getOffChipBytes() {
+  return getData().getType().getCardinality() * elemBytes(getData());
+}
+
+sym::Expr RandomStoreOp::getOnChipBytes(const CostOptions &o) {
+  return elemBytes(getData()) * c(o.mode == 2 ? 2 : 1);
+}
+
+//===----------------------------------------------------------------------===//
+// On-chip memory operators
+//===----------------------------------------------------------------------===//
+
+LogicalResult BufferizeOp::inferReturnTypes(MLIRContext *ctx,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &results) {
+  auto in = streamOf(adaptor.getInput());
+  int64_t rank = adaptor.getRank();
+  if (!isa<TileType>(in.getElementType()))
+    return fail(loc, "bufferize", "expected 'input' to carry tiles, got ",
+                in.getElementType());
+  if (rank >= static_cast<int64_t>(in.getShape().size()))
+    return fail(loc, "bufferize", "rank ", rank,
+                " must be below the number of dims of 'input' ",
+                str(in.getShape()));
+  ArrayRef<sym::Expr> shape = in.getShape();
+  size_t split = shape.size() - rank;
+  Dims inner(shape.begin() + split, shape.end());
+  for (size_t i = 1; i < inner.size(); ++i)
+    if (inner[i].containsRagged())
+      return fail(loc, "bufferize", "only the outermost buffered dim may be "
+                  "ragged, got buffered dims ", str(inner));
+  auto buf = BufferType::get(ctx, inner, in.getElementType(),
+                             adaptor.getOffchip());
+  results.push_back(
+      StreamType::get(ctx, Dims(shape.begin(), shape.begin() + split), buf));
+  return success();
+}
+
+LogicalResult BufferizeOp::verify() { return success(); }
+
+static sym::Expr bufferBytes(BufferType b) {
+  sym::Expr n = c(1);
+  for (sym::Expr d : b.getShape())
+    n = n * d;
+  return n * getElementBytes(b.getElementType());
+}
+
+sym::Expr BufferizeOp::getOffChipBytes() {
+  if (!getOffchip())
+    return c(0);
+  return getInput().getType().getCardinality() * elemBytes(getInput());
+}
+
+sym::Expr BufferizeOp::getOnChipBytes(const CostOptions &) {
+  sym::Expr tile = elemBytes(getInput());
+  if (getOffchip())
+    return tile;
+  auto buf = cast<BufferType>(getResult().getType().getElementType());
+  return tile + c(2) * bufferBytes(buf);
+}
+
+LogicalResult StreamifyOp::inferReturnTypes(MLIRContext *ctx,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &results) {
+  auto in = streamOf(adaptor.getInput());
+  auto buf = dyn_cast<BufferType>(in.getElementType());
+  if (!buf)
+    return fail(loc, "streamify", "expected 'input' to carry buffers, got ",
+                in.getElementType());
+  Dims dims;
+  ArrayRef<int64_t> repeat = adaptor.getRepeat();
+  if (Value refV = adaptor.getRef()) {
+    if (!repeat.empty())
+      return fail(loc, "streamify", "takes either 'repeat' or 'ref', not both");
+    auto rr = adaptor.getRepeatRank();
+    if (!rr)
+      return fail(loc, "streamify", "with 'ref' needs a repeat rank");
+    auto ref = streamOf(refV);
+    size_t n = in.getShape().size();
+    if (ref.getShape().size() != n + *rr ||
+        !sameDims(ref.getShape().take_front(n), in.getShape()))
+      return fail(loc, "streamify", "expected 'ref' to have the shape ",
+                  str(in.getShape()), " of 'input' followed by ", *rr,
+                  " more dims, got ", str(ref.getShape()));
+    dims = dimsOf(ref);
+  } else {
+    if (adaptor.getRepeatRank())
+      return fail(loc, "streamify", "a repeat rank needs a 'ref' stream");
+    dims = dimsOf(in);
+    for (int64_t r : repeat) {
+      if (r <= 0)
+        return fail(loc, "streamify", "repeat counts must be positive, got ",
+                    r);
+      dims.push_back(c(r));
+    }
+  }
+  dims.append(buf.getShape().begin(), buf.getShape().end());
+  results.push_back(StreamType::get(ctx, dims, buf.getElementType()));
+  return success();
+}
+
+LogicalResult StreamifyOp::verify() { return success(); }
+
+sym::Expr StreamifyOp::getOffChipBytes() {
+  auto buf = cast<BufferType>(getInput().getType().getElementType());
+  if (!buf.getOffChip())
+    return c(0);
+  return getResult().getType().getCardinality() *
+         getElementBytes(buf.getElementType());
+}
+
+sym::Expr StreamifyOp::getOnChipBytes(const CostOptions &o) {
+  auto buf = cast<BufferType>(getInput().getType().getElementType());
+  sym::Expr tile = getElementBytes(buf.getElementType());
+  if (buf.getOffChip())
+    return tile;
+  if (o.mode == 2)
+    return c(0);
+  return bufferBytes(buf) + tile;
+}
+
+//===----------------------------------------------------------------------===//
+// Routing and merging
+//===----------------------------------------------------------------------===//
+
+LogicalResult PartitionOp::inferReturnTypes(MLIRContext *ctx,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &results) {
+  auto in = streamOf(adaptor.getInput());
+  auto sel = streamOf(adaptor.getSel());
+  auto selTy = dyn_cast<SelectorType>(sel.getElementType());
+  if (!selTy)
+    return fail(loc, "partition", "expected 'sel' to carry selectors, got ",
+                sel.getElementType());
+  int64_t rank = adaptor.getRank();
+  ArrayRef<sym::Expr> shape = in.getShape();
+  if (rank >= static_cast<int64_t>(shape.size()))
+    return fail(loc, "partition", "rank ", rank,
+                " must be below the number of dims of 'input' ", str(shape));
+  Dims outer(shape.begin(), shape.end() - rank);
+  if (!sameDims(sel.getShape(), outer))
+    return fail(loc, "partition", "expected 'sel' to have the outer dims ",
+                str(outer), " of 'input' ", str(shape), ", got ",
+                str(sel.getShape()));
+  ArrayAttr names = adaptor.getNames();
+  if (static_cast<int64_t>(names.size()) != selTy.getWidth())
+    return fail(loc, "partition", "expected one name per output (",
+                selTy.getWidth(), " for ", Type(selTy), "), got ",
+                names.size());
+  for (Attribute a : names) {
+    StringRef name = cast<StringAttr>(a).getValue();
+    if (!sym::isValidSymbolName(name))
+      return fail(loc, "partition", "'", name, "' is not a valid symbol name");
+  }
+  for (Attribute a : names) {
+    Dims dims{sym::symbol(cast<StringAttr>(a).getValue())};
+    dims.append(shape.end() - rank, shape.end());
+    results.push_back(StreamType::get(ctx, dims, in.getElementType()));
+  }
+  return success();
+}
+
+LogicalResult PartitionOp::verify() { return success(); }
+
+sym::Expr PartitionOp::getOnChipBytes(const CostOptions &o) {
+  if (!o.countFifos)
+    return c(0);
+  return elemBytes(getInput()) * c(getNumResults() + 1);
+}
+
+/// Checks that routing inputs are `[D^i, inner...]` with equal inner dims and
+/// element types; returns the inner dims.
+static FailureOr<Dims> checkChunkInputs(std::optional<Location> loc,
+                                        StringRef opName, ValueRange inputs,
+                                        int64_t rank) {
+  if (inputs.empty())
+    return fail(loc, opName, "expected at least one input stream");
+  auto first = streamOf(inputs[0]);
+  for (auto [i, v] : llvm::enumerate(inputs)) {
+    auto s = streamOf(v);
+    if (static_cast<int64_t>(s.getShape().size()) != rank + 1)
+      return fail(loc, opName, "expected input #", i, " to have rank ", rank,
+                  " (", rank + 1, " dims), got ", str(s.getShape()));
+    if (!sameDims(s.getShape().drop_front(), first.getShape().drop_front()))
+      return fail(loc, opName, "expected input #", i,
+                  " to have the inner dims of input #0 ",
+                  str(first.getShape().drop_front()), ", got ",
+                  str(s.getShape().drop_front()));
+    if (s.getElementType() != first.getElementType())
+      return fail(loc, opName, "expected input #", i, " to carry ",
+                  first.getElementType(), " like input #0, got ",
+                  s.getElementType());
+  }
+  return Dims(first.getShape().drop_front());
+}
+
+LogicalResult ReassembleOp::inferReturnTypes(MLIRContext *ctx,
+                                             std::optional<Location> loc,
+                                             Adaptor adaptor,
+                                             SmallVectorImpl<Type> &results) {
+  auto sel = streamOf(adaptor.getSel());
+  auto selTy = dyn_cast<SelectorType>(sel.getElementType());
+  if (!selTy)
+    return fail(loc, "reassemble", "expected 'sel' to carry selectors, got ",
+                sel.getElementType());
+  if (static_cast<int64_t>(adaptor.getInputs().size()) != selTy.getWidth())
+    return fail(loc, "reassemble", "expected ", selTy.getWidth(),
+                " inputs for ", Type(selTy), ", got ",
+                adaptor.getInputs().size());
+  auto inner = checkChunkInputs(loc, "reassemble", adaptor.getInputs(),
+                                adaptor.getRank());
+  if (failed(inner))
+    return failure();
+  Dims dims = dimsOf(sel);
+  if (selTy.getHot() > 0) {
+    dims.push_back(c(selTy.getHot()));
+  } else {
+    auto name = adaptor.getName();
+    if (!name)
+      return fail(loc, "reassemble", "needs a 'name' for its ragged dim when "
+                  "the selector is not k-hot (", Type(selTy), ")");
+    if (!sym::isValidSymbolName(*name))
+      return fail(loc, "reassemble", "'", *name,
+                  "' is not a valid symbol name");
+    dims.push_back(sym::raggedSymbol(*name));
+  }
+  dims.append(inner->begin(), inner->end());
+  results.push_back(StreamType::get(
+      ctx, dims, streamOf(adaptor.getInputs()[0]).getElementType()));
+  return success();
+}
+
+LogicalResult ReassembleOp::verify() { return success(); }
+
+sym::Expr ReassembleOp::getOnChipBytes(const CostOptions &o) {
+  if (!o.countFifos)
+    return c(0);
+  return elemBytes(getInputs()[0]) * c(getInputs().size() + 1);
+}
+
+LogicalResult EagerMergeOp::inferReturnTypes(MLIRContext *ctx,
+                                             std::optional<Location> loc,
+                                             Adaptor adaptor,
+                                             SmallVectorImpl<Type> &results) {
+  if (adaptor.getInputs().size() < 2)
+    return fail(loc, "eager_merge", "expected at least two inputs, got ",
+                adaptor.getInputs().size());
+  auto inner = checkChunkInputs(loc, "eager_merge", adaptor.getInputs(),
+                                adaptor.getRank());
+  if (failed(inner))
+    return failure();
+  sym::Expr total = c(0);
+  for (Value v : adaptor.getInputs())
+    total = total + streamOf(v).getShape().front();
+  Dims dims{total};
+  dims.append(inner->begin(), inner->end());
+  results.push_back(StreamType::get(
+      ctx, dims, streamOf(adaptor.getInputs()[0]).getElementType()));
+  int64_t n = adaptor.getInputs().size();
+  results.push_back(
+      StreamType::get(ctx, {total}, SelectorType::get(ctx, n, /*hot=*/1)));
+  return success();
+}
+
+LogicalResult EagerMergeOp::verify() { return success(); }
+
+sym::Expr EagerMergeOp::getOnChipBytes(const CostOptions &o) {
+  if (!o.countFifos)
+    return c(0);
+  int64_t n = getInputs().size();
+  return (elemBytes(getInputs()[0]) + c(n)) * c(n + 1);
+}
+
+LogicalResult BroadcastOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &results) {
+  results.assign(adaptor.getCount(), adaptor.getInput().getType());
+  return success();
+}
+
+LogicalResult ParallelizeOp::inferReturnTypes(MLIRContext *ctx,
+                                              std::optional<Location> loc,
+                                              Adaptor adaptor,
+                                              SmallVectorImpl<Type> &results) {
+  auto in = streamOf(adaptor.getInput());
+  int64_t rank = adaptor.getRank(), n = adaptor.getCount();
+  if (static_cast<int64_t>(in.getShape().size()) != rank + 1)
+    return fail(loc, "parallelize", "expected 'input' to have rank ", rank,
+                " (", rank + 1, " dims), got ", str(in.getShape()));
+  sym::Expr d = in.getShape().front();
+  for (int64_t i = 0; i < n; ++i) {
+    Dims dims{sym::floorDiv(d + c(n - 1 - i), c(n))};
+    dims.append(in.getShape().begin() + 1, in.getShape().end());
+    results.push_back(StreamType::get(ctx, dims, in.getElementType()));
+  }
+  return success();
+}
+
+LogicalResult ParallelizeOp::verify() { return success(); }
+
+sym::Expr ParallelizeOp::getOnChipBytes(const CostOptions &o) {
+  if (!o.countFifos)
+    return c(0);
+  return elemBytes(getInput()) * c(getCount() + 1);
+}
+
+//===----------------------------------------------------------------------===//
+// Sources
+//===----------------------------------------------------------------------===//
+
+LogicalResult SelectGenOp::verify() {
+  if (!isa<SelectorType>(getResult().getType().getElementType()))
+    return emitOpError("expected the result to carry selectors, got ")
+           << getResult().getType().getElementType();
+  if (getInput().empty())
+    return emitOpError("expected a non-empty runtime input name");
+  return success();
+}
+
+LogicalResult MetadataGenOp::verify() {
+  if (!isIntegerAddress(getResult().getType().getElementType()))
+    return emitOpError("expected the result to carry integers (a scalar or a "
+                       "1x1 integer tile), got ")
+           << getResult().getType().getElementType();
+  if (getInput().empty())
+    return emitOpError("expected a non-empty runtime input name");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Higher-order operators
+//===----------------------------------------------------------------------===//
+
+/// Checks a region's block arguments and returns the yielded types.
+static FailureOr<SmallVector<Type>>
+checkRegion(std::optional<Location> loc, StringRef opName, StringRef regionName,
+            Region *region, TypeRange expectedArgs) {
+  if (!region || region->empty())
+    return fail(loc, opName, "expected a non-empty '", regionName, "' region");
+  Block &block = region->front();
+  if (block.getNumArguments() != expectedArgs.size())
+    return fail(loc, opName, "expected the '", regionName, "' region to take ",
+                expectedArgs.size(), " arguments, got ",
+                block.getNumArguments());
+  for (auto [i, arg] : llvm::enumerate(block.getArguments()))
+    if (arg.getType() != expectedArgs[i])
+      return fail(loc, opName, "expected argument #", i, " of the '",
+                  regionName, "' region to be ", expectedArgs[i], ", got ",
+                  arg.getType());
+  auto yield = dyn_cast_or_null<YieldOp>(
+      block.empty() ? nullptr : &block.back());
+  if (!yield)
+    return fail(loc, opName, "expected the '", regionName,
+                "' region to end with step.yield");
+  return SmallVector<Type>(yield.getValues().getTypes());
+}
+
+static SmallVector<Type> elementTypes(ValueRange streams) {
+  SmallVector<Type> types;
+  for (Value v : streams)
+    types.push_back(streamOf(v).getElementType());
+  return types;
+}
+
+LogicalResult MapOp::inferReturnTypes(MLIRContext *ctx,
+                                      std::optional<Location> loc,
+                                      Adaptor adaptor,
+                                      SmallVectorImpl<Type> &results) {
+  if (failed(checkSameShapes(loc, "map", adaptor.getInputs().getTypes())))
+    return failure();
+  auto yielded = checkRegion(loc, "map", "body", &adaptor.getBody(),
+                             elementTypes(adaptor.getInputs()));
+  if (failed(yielded))
+    return failure();
+  if (yielded->size() != 1 || !isStreamElementType((*yielded)[0]))
+    return fail(loc, "map", "expected the body to yield one stream element");
+  results.push_back(StreamType::get(
+      ctx, streamOf(adaptor.getInputs()[0]).getShape(), (*yielded)[0]));
+  return success();
+}
+
+LogicalResult MapOp::verify() { return success(); }
+
+/// True if the region contains a matmul (STeP counts such maps and accums
+/// with its matmul rule in mode 2).
+static bool hasMatmul(Region &region) {
+  bool found = false;
+  region.walk([&](MatmulOp) { found = true; });
+  return found;
+}
+
+static sym::Expr tileCols(Value stream) {
+  if (auto t = dyn_cast<TileType>(streamOf(stream).getElementType()))
+    return t.getCols();
+  return c(0);
+}
+
+sym::Expr MapOp::getOnChipBytes(const CostOptions &o) {
+  if (!o.countFifos)
+    return c(0);
+  sym::Expr out = elemBytes(getResult());
+  if (o.mode == 2) {
+    // The artifact's matmul rule: 16 rows of the input's columns (counted in
+    // elements, not bytes, as the artifact does), the weight and the output.
+    if (!hasMatmul(getBody()) || getInputs().size() < 2)
+      return c(0);
+    return c(16) * tileCols(getInputs()[0]) + elemBytes(getInputs()[1]) + out;
+  }
+  sym::Expr total = out;
+  for (Value in : getInputs())
+    total = total + elemBytes(in);
+  return total;
+}
+
+/// Shared inference of accum and scan.
+static LogicalResult inferAccumLike(MLIRContext *ctx,
+                                    std::optional<Location> loc,
+                                    StringRef opName, ValueRange inputs,
+                                    int64_t rank, Region &init, Region &update,
+                                    bool keepInner,
+                                    SmallVectorImpl<Type> &results) {
+  if (failed(checkSameShapes(loc, opName, inputs.getTypes())))
+    return failure();
+  auto in = streamOf(inputs[0]);
+  if (rank >= static_cast<int64_t>(in.getShape().size()))
+    return fail(loc, opName, "rank ", rank,
+                " must be below the number of dims of the input ",
+                str(in.getShape()));
+  auto initTypes = checkRegion(loc, opName, "init", &init, {});
+  if (failed(initTypes))
+    return failure();
+  if (initTypes->size() != 1 || !isStreamElementType((*initTypes)[0]))
+    return fail(loc, opName, "expected the init region to yield one element");
+  Type acc = (*initTypes)[0];
+  SmallVector<Type> args{acc};
+  llvm::append_range(args, elementTypes(inputs));
+  auto updTypes = checkRegion(loc, opName, "update", &update, args);
+  if (failed(updTypes))
+    return failure();
+  if (updTypes->size() != 1 || (*updTypes)[0] != acc)
+    return fail(loc, opName, "expected the update region to yield the "
+                "accumulator type ", acc);
+  ArrayRef<sym::Expr> shape = in.getShape();
+  Dims dims(shape.begin(), keepInner ? shape.end() : shape.end() - rank);
+  results.push_back(StreamType::get(ctx, dims, acc));
+  return success();
+}
+
+LogicalResult AccumOp::inferReturnTypes(MLIRContext *ctx,
+                                        std::optional<Location> loc,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &results) {
+  return inferAccumLike(ctx, loc, "accum", adaptor.getInputs(),
+                        adaptor.getRank(), adaptor.getInit(),
+                        adaptor.getUpdate(), /*keepInner=*/false, results);
+}
+
+LogicalResult AccumOp::verify() { return success(); }
+
+/// STeP's accounting of accumulating operators (Accum, BinaryMapAccum).
+static sym::Expr accumOnChip(const CostOptions &o, ValueRange inputs,
+                             Value result, Region &update) {
+  sym::Expr acc = elemBytes(result);
+  if (!o.countFifos)
+    return acc;
+  if (o.mode == 2) {
+    if (hasMatmul(update) && inputs.size() >= 2)
+      return c(16) * tileCols(inputs[0]) + elemBytes(inputs[1]) + acc;
+    return acc;
+  }
+  // Mode 1 with FIFOs. The artifact charges a two-input accumulation three
+  // times its first input tile (BinaryMapAccum) and otherwise the
+  // accumulator plus the input tile.
+  if (inputs.size() >= 2)
+    return c(3) * elemBytes(inputs[0]);
+  return acc + elemBytes(inputs[0]);
+}
+
+sym::Expr AccumOp::getOnChipBytes(const CostOptions &o) {
+  return accumOnChip(o, getInputs(), getResult(), getUpdate());
+}
+
+LogicalResult ScanOp::inferReturnTypes(MLIRContext *ctx,
+                                       std::optional<Location> loc,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &results) {
+  return inferAccumLike(ctx, loc, "scan", adaptor.getInputs(),
+                        adaptor.getRank(), adaptor.getInit(),
+                        adaptor.getUpdate(), /*keepInner=*/true, results);
+}
+
+LogicalResult ScanOp::verify() { return success(); }
+
+sym::Expr ScanOp::getOnChipBytes(const CostOptions &o) {
+  return accumOnChip(o, getInputs(), getResult(), getUpdate());
+}
+
+LogicalResult FlatMapOp::inferReturnTypes(MLIRContext *ctx,
+                                          std::optional<Location> loc,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &results) {
+  if (failed(checkSameShapes(loc, "flatmap", adaptor.getInputs().getTypes())))
+    return failure();
+  auto yielded = checkRegion(loc, "flatmap", "body", &adaptor.getBody(),
+                             elementTypes(adaptor.getInputs()));
+  if (failed(yielded))
+    return failure();
+  auto sub = yielded->size() == 1 ? dyn_cast<StreamType>((*yielded)[0])
+                                  : StreamType();
+  if (!sub)
+    return fail(loc, "flatmap", "expected the body to yield one stream");
+  bool dataDependent = false;
+  adaptor.getBody().walk([&](SplitRowsOp op) {
+    if (op.getDropPadding())
+      dataDependent = true;
+  });
+  auto in = streamOf(adaptor.getInputs()[0]);
+  Dims dims(in.getShape().begin(), in.getShape().end() - 1);
+  if (auto dimText = adaptor.getDim()) {
+    std::string err;
+    auto d = sym::parse(*dimText, &err);
+    if (!d)
+      return fail(loc, "flatmap", "cannot parse 'dim' \"", *dimText,
+                  "\": ", err);
+    dims.push_back(*d);
+  } else {
+    if (dataDependent)
+      return fail(loc, "flatmap", "drops padding, so its resulting dim is "
+                  "data-dependent: state it with 'dim'");
+    dims.push_back(in.getShape().back() * sub.getShape().front());
+  }
+  dims.append(sub.getShape().begin() + 1, sub.getShape().end());
+  results.push_back(StreamType::get(ctx, dims, sub.getElementType()));
+  return success();
+}
+
+LogicalResult FlatMapOp::verify() { return success(); }
+
+//===----------------------------------------------------------------------===//
+// Shape operators
+//===----------------------------------------------------------------------===//
+
+LogicalResult FlattenOp::inferReturnTypes(MLIRContext *ctx,
+                                          std::optional<Location> loc,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &results) {
+  auto in = streamOf(adaptor.getInput());
+  ArrayRef<sym::Expr> shape = in.getShape();
+  int64_t lo = adaptor.getMin(), hi = adaptor.getMax();
+  int64_t n = shape.size();
+  if (lo >= hi || hi >= n)
+    return fail(loc, "flatten", "expected ranks 0 <= min < max < ", n,
+                " for 'input' ", str(shape), ", got ", lo, " to ", hi);
+  size_t outerPos = n - 1 - hi, innerPos = n - 1 - lo;
+  // A ragged dim's value is its total over the dims outside it, so those
+  // are absorbed rather than multiplied.
+  size_t start = outerPos;
+  for (size_t i = outerPos; i <= innerPos; ++i)
+    if (shape[i].containsRagged())
+      start = i;
+  sym::Expr merged = c(1);
+  for (size_t i = start; i <= innerPos; ++i)
+    merged = merged * shape[i];
+  Dims dims(shape.begin(), shape.begin() + outerPos);
+  dims.push_back(merged);
+  dims.append(shape.begin() + innerPos + 1, shape.end());
+  results.push_back(StreamType::get(ctx, dims, in.getElementType()));
+  return success();
+}
+
+LogicalResult FlattenOp::verify() { return success(); }
+
+sym::Expr FlattenOp::getOnChipBytes(const CostOptions &o) {
+  return o.countFifos ? c(2) * elemBytes(getResult()) : c(0);
+}
+
+LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *ctx,
+                                          std::optional<Location> loc,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &results) {
+  auto in = streamOf(adaptor.getInput());
+  ArrayRef<sym::Expr> shape = in.getShape();
+  int64_t rank = adaptor.getRank(), chunk = adaptor.getChunk();
+  int64_t n = shape.size();
+  if (rank >= n)
+    return fail(loc, "reshape", "rank ", rank,
+                " must be below the number of dims of 'input' ", str(shape));
+  size_t pos = n - 1 - rank;
+  sym::Expr d = shape[pos];
+  if (rank > 0) {
+    auto v = d.getConstant();
+    if (!v || *v % chunk != 0)
+      return fail(loc, "reshape", "splitting the dim of rank ", rank, " (",
+                  str(d), ") needs a static size divisible by the chunk ",
+                  chunk, "; only the innermost dim (rank 0) is padded");
+  }
+  Dims dims(shape.begin(), shape.begin() + pos);
+  dims.push_back(sym::ceilDiv(d, c(chunk)));
+  dims.push_back(c(chunk));
+  dims.append(shape.begin() + pos + 1, shape.end());
+  results.push_back(StreamType::get(ctx, dims, in.getElementType()));
+  results.push_back(StreamType::get(ctx, dims, IntegerType::get(ctx, 1)));
+  return success();
+}
+
+LogicalResult ReshapeOp::verify() { return success(); }
+
+sym::Expr ReshapeOp::getOnChipBytes(const CostOptions &o) {
+  return o.countFifos ? c(2) * elemBytes(getResult()) : c(0);
+}
+
+LogicalResult PromoteOp::inferReturnTypes(MLIRContext *ctx,
+                                          std::optional<Location> loc,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &results) {
+  auto in = streamOf(adaptor.getInput());
+  ArrayRef<sym::Expr> shape = in.getShape();
+  int64_t n = shape.size();
+  Dims dims(shape);
+  if (auto rank = adaptor.getRank()) {
+    if (*rank > n)
+      return fail(loc, "promote", "rank ", *rank, " exceeds the ", n,
+                  " dims of 'input' ", str(shape));
+    dims.insert(dims.begin() + (n - *rank), c(1));
+  } else {
+    // One tensor if the stream is non-empty, none otherwise.
+    sym::Expr d = shape.front();
+    dims.insert(dims.begin(), sym::ceilDiv(d, sym::max(d, c(1))));
+  }
+  results.push_back(StreamType::get(ctx, dims, in.getElementType()));
+  return success();
+}
+
+LogicalResult PromoteOp::verify() { return success(); }
+
+sym::Expr PromoteOp::getOnChipBytes(const CostOptions &o) {
+  return o.countFifos ? c(2) * elemBytes(getResult()) : c(0);
+}
+
+LogicalResult ExpandOp::inferReturnTypes(MLIRContext *ctx,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &results) {
+  auto in = streamOf(adaptor.getInput());
+  auto ref = streamOf(adaptor.getRef());
+  int64_t rank = adaptor.getRank();
+  ArrayRef<sym::Expr> s = in.getShape(), r = ref.getShape();
+  if (s.size() != r.size())
+    return fail(loc, "expand", "expected 'input' ", str(s), " and 'ref' ",
+                str(r), " to have the same number of dims");
+  if (rank >= static_cast<int64_t>(s.size()))
+    return fail(loc, "expand", "rank ", rank,
+                " must be below the number of dims of 'input' ", str(s));
+  for (int64_t i = 0; i < rank; ++i)
+    if (s[s.size() - 1 - i] != c(1))
+      return fail(loc, "expand", "expected the inner ", rank,
+                  " dims of 'input' ", str(s), " to be 1");
+  if (!sameDims(s.drop_back(rank), r.drop_back(rank)))
+    return fail(loc, "expand", "expected the outer dims of 'input' ",
+                str(s.drop_back(rank)), " to match those of 'ref' ",
+                str(r.drop_back(rank)));
+  results.push_back(StreamType::get(ctx, r, in.getElementType()));
+  return success();
+}
+
+LogicalResult ExpandOp::verify() { return success(); }
+
+sym::Expr ExpandOp::getOnChipBytes(const CostOptions &o) {
+  return elemBytes(getResult()) * c(o.countFifos ? 2 : 1);
+}
+
+LogicalResult RepeatOp::inferReturnTypes(MLIRContext *ctx,
+                                         std::optional<Location>,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &results) {
+  auto in = streamOf(adaptor.getInput());
+  Dims dims = dimsOf(in);
+  dims.push_back(c(adaptor.getCount()));
+  results.push_back(StreamType::get(ctx, dims, in.getElementType()));
+  return success();
+}
+
+sym::Expr RepeatOp::getOnChipBytes(const CostOptions &o) {
+  return elemBytes(getResult()) * c(o.countFifos ? 2 : 1);
+}
+
+LogicalResult ZipOp::inferReturnTypes(MLIRContext *ctx,
+                                      std::optional<Location> loc,
+                                      Adaptor adaptor,
+                                      SmallVectorImpl<Type> &results) {
+  if (adaptor.getInputs().size() < 2)
+    return fail(loc, "zip", "expected at least two inputs, got ",
+                adaptor.getInputs().size());
+  if (failed(checkSameShapes(loc, "zip", adaptor.getInputs().getTypes())))
+    return failure();
+  results.push_back(StreamType::get(
+      ctx, streamOf(adaptor.getInputs()[0]).getShape(),
+      ElemTupleType::get(ctx, elementTypes(adaptor.getInputs()))));
+  return success();
+}
+
+LogicalResult ZipOp::verify() { return success(); }
+
+//===----------------------------------------------------------------------===//
+// Tile operations
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatmulOp::inferReturnTypes(MLIRContext *ctx,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &results) {
+  auto a = cast<TileType>(adaptor.getLhs().getType());
+  auto b = cast<TileType>(adaptor.getRhs().getType());
+  bool tb = adaptor.getTransposeB();
+  sym::Expr k2 = tb ? b.getCols() : b.getRows();
+  sym::Expr n = tb ? b.getRows() : b.getCols();
+  if (a.getCols() != k2)
+    return fail(loc, "matmul", "contraction dims differ: 'lhs' ", Type(a),
+                " has ", str(a.getCols()), " columns, 'rhs' ", Type(b),
+                tb ? " (transposed)" : "", " has ", str(k2), " rows");
+  results.push_back(TileType::get(
+      ctx, a.getRows(), n, widerScalar(a.getElementType(), b.getElementType())));
+  return success();
+}
+
+sym::Expr MatmulOp::getFlops() {
+  auto a = getLhs().getType();
+  auto r = getResult().getType();
+  return c(2) * a.getRows() * a.getCols() * r.getCols();
+}
+
+/// Broadcasting shape rule of the element-wise tile ops.
+static LogicalResult inferBinaryTile(MLIRContext *ctx,
+                                     std::optional<Location> loc,
+                                     StringRef opName, Value lhs, Value rhs,
+                                     SmallVectorImpl<Type> &results) {
+  auto a = cast<TileType>(lhs.getType());
+  auto b = cast<TileType>(rhs.getType());
+  auto pick = [&](sym::Expr x, sym::Expr y) -> sym::Expr {
+    if (x == y || y == c(1))
+      return x;
+    if (x == c(1))
+      return y;
+    return {};
+  };
+  sym::Expr rows = pick(a.getRows(), b.getRows());
+  sym::Expr cols = pick(a.getCols(), b.getCols());
+  if (!rows || !cols)
+    return fail(loc, opName, "shapes of 'lhs' ", Type(a), " and 'rhs' ",
+                Type(b), " are neither equal nor broadcastable");
+  results.push_back(TileType::get(
+      ctx, rows, cols, widerScalar(a.getElementType(), b.getElementType())));
+  return success();
+}
+
+#define STEP_BINARY_TILE_OP(OP, NAME)                                          \
+  LogicalResult OP::inferReturnTypes(MLIRContext *ctx,                         \
+                                     std::optional<Location> loc,              \
+                                     Adaptor adaptor,                          \
+                                     SmallVectorImpl<Type> &results) {         \
+    return inferBinaryTile(ctx, loc, NAME, adaptor.getLhs(), adaptor.getRhs(), \
+                           results);                                           \
+  }                                                                            \
+  sym::Expr OP::getFlops() { return getResult().getType().getNumElements(); }
+STEP_BINARY_TILE_OP(AddOp, "add")
+STEP_BINARY_TILE_OP(SubOp, "sub")
+STEP_BINARY_TILE_OP(MulOp, "mul")
+STEP_BINARY_TILE_OP(DivOp, "div")
+#undef STEP_BINARY_TILE_OP
+
+#define STEP_UNARY_TILE_OP(OP, FLOPS)                                          \
+  LogicalResult OP::inferReturnTypes(MLIRContext *, std::optional<Location>,   \
+                                     Adaptor adaptor,                          \
+                                     SmallVectorImpl<Type> &results) {         \
+    results.push_back(adaptor.getInput().getType());                           \
+    return success();                                                          \
+  }                                                                            \
+  sym::Expr OP::getFlops() {                                                   \
+    return c(FLOPS) * getInput().getType().getNumElements();                   \
+  }
+STEP_UNARY_TILE_OP(ExpOp, 4)
+STEP_UNARY_TILE_OP(SiluOp, 8)
+#undef STEP_UNARY_TILE_OP
+
+#define STEP_ROW_REDUCE_OP(OP)                                                 \
+  LogicalResult OP::inferReturnTypes(MLIRContext *ctx,                         \
+                                     std::optional<Location>, Adaptor adaptor, \
+                                     SmallVectorImpl<Type> &results) {         \
+    auto t = cast<TileType>(adaptor.getInput().getType());                     \
+    results.push_back(TileType::get(ctx, t.getRows(), c(1),                    \
+                                    t.getElementType()));                      \
+    return success();                                                          \
+  }                                                                            \
+  sym::Expr OP::getFlops() { return getInput().getType().getNumElements(); }
+STEP_ROW_REDUCE_OP(RowSumOp)
+STEP_ROW_REDUCE_OP(RowMaxOp)
+#undef STEP_ROW_REDUCE_OP
+
+LogicalResult RetileRowsOp::inferReturnTypes(MLIRContext *,
+                                             std::optional<Location>,
+                                             Adaptor adaptor,
+                                             SmallVectorImpl<Type> &results) {
+  results.push_back(adaptor.getAcc().getType());
+  return success();
+}
+
+LogicalResult RetileRowsOp::verify() {
+  auto acc = getAcc().getType(), rows = getRows().getType();
+  if (acc.getCols() != rows.getCols())
+    return emitOpError("expected 'rows' ")
+           << Type(rows) << " to have the columns of 'acc' " << Type(acc);
+  return success();
+}
+
+sym::Expr RetileRowsOp::getFlops() { return c(0); }
+
+LogicalResult SplitRowsOp::inferReturnTypes(MLIRContext *ctx,
+                                            std::optional<Location>,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &results) {
+  auto t = cast<TileType>(adaptor.getInput().getType());
+  results.push_back(StreamType::get(
+      ctx, {t.getRows()}, TileType::get(ctx, c(1), t.getCols(),
+                                        t.getElementType())));
+  return success();
+}
+
+LogicalResult SplitRowsOp::verify() {
+  if (!(*this)->getParentOfType<FlatMapOp>())
+    return emitOpError("is only valid inside step.flatmap");
+  return success();
+}
+
+sym::Expr SplitRowsOp::getFlops() { return c(0); }
+
+sym::Expr ZerosOp::getFlops() { return c(0); }
+
+#define GET_OP_CLASSES
+#include "dialects/Step/StepOps.cpp.inc"

@@ -1,0 +1,28 @@
+//===- StepOps.h - step dialect operators ------------------------*- C++ -*-===//
+//
+// Operators of the step dialect and the interfaces they implement.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef STEP_DIALECT_STEPOPS_H
+#define STEP_DIALECT_STEPOPS_H
+
+#include "dialects/Step/StepCost.h"
+#include "dialects/Step/StepDialect.h"
+#include "dialects/Step/StepTypes.h"
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/Interfaces/ControlFlowInterfaces.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "dialects/Step/StepInterfaces.h.inc"
+
+#define GET_OP_CLASSES
+#include "dialects/Step/StepOps.h.inc"
+
+#endif // STEP_DIALECT_STEPOPS_H

@@ -1,0 +1,21 @@
+# lit configuration of the step regression tests (check-step).
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "step"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.excludes = ["Inputs", "Unit", "lit.cfg.py", "lit.site.cfg.py"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.step_obj_root, "test")
+
+config.substitutions.append(("%step_src", config.step_src_root))
+config.substitutions.append(("%examples", os.path.join(config.step_src_root, "examples")))
+
+llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.add_tool_substitutions(
+    ["step-opt"], [config.step_tools_dir])
+llvm_config.with_environment("PATH", config.step_tools_dir, append_path=True)
