@@ -351,7 +351,11 @@ LogicalResult StreamifyOp::inferReturnTypes(MLIRContext *ctx,
     return fail(loc, "streamify", "expected 'input' to carry buffers, got ",
                 in.getElementType());
   Dims dims;
-  ArrayRef<int64_t> repeat = adaptor.getRepeat();
+  // Read the attribute, not the defaulted getter: while the custom parser
+  // infers the result type the default `{}` has not been filled in yet.
+  ArrayRef<int64_t> repeat;
+  if (DenseI64ArrayAttr repeatAttr = adaptor.getRepeatAttr())
+    repeat = repeatAttr.asArrayRef();
   if (Value refV = adaptor.getRef()) {
     if (!repeat.empty())
       return fail(loc, "streamify", "takes either 'repeat' or 'ref', not both");

@@ -251,7 +251,7 @@ def Step_ReassembleOp : Step_InferredStreamOp<"reassemble", [], OnChipCost> {
                        Step_NonNegI64:$rank, OptionalAttr<StrAttr>:$name);
   let results = (outs Step_AnyStream:$result);
   let assemblyFormat = [{
-    $inputs `by` $sel `rank` $rank (`name` $name^)? attr-dict `:` qualified(type($inputs)) `,` qualified(type($sel))
+    $inputs `by` $sel `rank` $rank (`name` $name^)? attr-dict `:` `(` qualified(type($inputs)) `)` `,` qualified(type($sel))
   }];
   let hasVerifier = 1;
 }

@@ -350,9 +350,28 @@ Expr divide(Expr a, Expr b, bool ceil) {
     return a;
   if (*c < 0)
     return make(kind, {a, b});
+  // One canonical form for both: ceil(x / c) == floor((x + c - 1) / c) for
+  // c > 0, so `B ceildiv 16` and `(B + 15) floordiv 16` compare equal.
+  if (ceil)
+    return divide(a + constant(*c - 1), b, /*ceil=*/false);
 
   if (std::optional<Expr> merged = mergeNested(a, *c, ceil))
     return *merged;
+  // floor((floor(x / d) + k) / c) == floor((x + k * d) / (d * c)) for d, c > 0,
+  // which is what a ceildiv of a ceildiv becomes in floor form.
+  if (!ceil) {
+    Poly p = toPoly(a);
+    if (p.size() == 2 && p[0].coef == 1 && p[0].atoms.size() == 1 &&
+        p[0].atoms[0].getKind() == ExprKind::FloorDiv && p[1].atoms.empty()) {
+      Expr inner = p[0].atoms[0];
+      std::optional<int64_t> d = inner.getOperands()[1].getConstant();
+      int64_t kd, dc;
+      if (d && *d > 0 && !__builtin_mul_overflow(p[1].coef, *d, &kd) &&
+          !__builtin_mul_overflow(*d, *c, &dc))
+        return divide(inner.getOperands()[0] + constant(kd), constant(dc),
+                      /*ceil=*/false);
+    }
+  }
 
   // (c * q + r) / c == q + r / c, with q exact.
   Poly quotient, rest;

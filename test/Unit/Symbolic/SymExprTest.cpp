@@ -213,7 +213,8 @@ TEST_F(SymExprTest, PrintingExactStrings) {
   std::vector<std::pair<Expr, std::string>> cases = {
       {2 * b0 + 15, "2 * B0 + 15"},
       {floorDiv(b0 + 15, 16), "(B0 + 15) floordiv 16"},
-      {ceilDiv(b0, 16), "B0 ceildiv 16"},
+      {ceilDiv(b0, 16), "(B0 + 15) floordiv 16"},
+      {ceilDiv(b0, b1), "B0 ceildiv B1"},
       {max(b0, constant(4)), "max(B0, 4)"},
       {r * 64, "ragged<64 * R>"},
       {r + b, "ragged<B + R>"},
