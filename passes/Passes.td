@@ -60,7 +60,8 @@ def StepVerifyGraph : Pass<"step-verify-graph"> {
     Checks what single operators cannot: every stream has exactly one
     consumer (run `--step-insert-broadcast` first), every stream produced is
     consumed (a dangling stream would fill its FIFO and stall the producer;
-    `--allow-dangling` turns that into a warning), and every step operator's
+    `--allow-dangling` turns that into a warning; reshape's padding flags
+    are optional), and every step operator's
     result types are the ones its shape rules infer. Reports every problem,
     naming the operator and value, then fails.
   }];

@@ -509,7 +509,9 @@ def Step_ReshapeOp : Step_InferredStreamOp<"reshape", [], OnChipCost> {
     `[.., D_r, ..]` becomes `[.., D_r ceildiv chunk, chunk, ..]`. Splitting
     the innermost dimension (rank 0) pads the last chunk with `pad`
     (default 0.0); the second result flags padded elements (`i1`, same
-    shape). Splitting any other dimension needs a static size divisible by
+    shape). The flags may be left unconnected (the simulator discards them):
+    tiles also carry their count of valid rows, which is what
+    `split_rows drop_padding` reads. Splitting any other dimension needs a static size divisible by
     `chunk`.
 
     ```mlir
