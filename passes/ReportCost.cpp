@@ -112,7 +112,7 @@ struct ReportCostPass : public mlir::step::impl::StepReportCostBase<ReportCostPa
 
   void runOnOperation() override {
     if (mode != 1 && mode != 2) {
-      getOperation().emitError() << "mode must be 1 or 2, got " << mode;
+      getOperation().emitError() << "mode must be 1 or 2, got " << static_cast<int>(mode);
       return signalPassFailure();
     }
     sym::Bindings values;
@@ -224,6 +224,7 @@ struct ReportCostPass : public mlir::step::impl::StepReportCostBase<ReportCostPa
             os << "  holds: " << *a << "\n";
           } else {
             os << "  VIOLATED\n";
+            os.flush();
             r.origin->emitError()
                 << "the bindings violate the relation " << lhs << " = "
                 << dimToString(r.rhs) << " recorded here ("

@@ -7,7 +7,10 @@
 
 #include "passes/Passes.h"
 
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/Interfaces/InferTypeOpInterface.h"
+
+#include <set>
 
 namespace mlir::step {
 #define GEN_PASS_DEF_STEPVERIFYGRAPH
@@ -28,6 +31,56 @@ bool isOptionalResult(OpResult r) {
 struct VerifyGraphPass
     : public mlir::step::impl::StepVerifyGraphBase<VerifyGraphPass> {
   using StepVerifyGraphBase::StepVerifyGraphBase;
+
+  /// Every symbol in a result type must come from somewhere: a function
+  /// argument, a runtime-input source's type, or a routing op's names.
+  LogicalResult checkSymbolsKnown() {
+    std::set<std::string> known;
+    auto collect = [](Type t, std::set<std::string> &out) {
+      t.walk([&](Type sub) {
+        if (auto s = dyn_cast<StreamType>(sub))
+          for (sym::Expr d : s.getShape())
+            d.collectSymbols(out);
+        if (auto b = dyn_cast<BufferType>(sub))
+          for (sym::Expr d : b.getShape())
+            d.collectSymbols(out);
+        if (auto tile = dyn_cast<TileType>(sub)) {
+          tile.getRows().collectSymbols(out);
+          tile.getCols().collectSymbols(out);
+        }
+      });
+    };
+    getOperation()->walk([&](Operation *op) {
+      if (auto func = dyn_cast<FunctionOpInterface>(op))
+        for (Type t : func.getArgumentTypes())
+          collect(t, known);
+      if (isa<SelectGenOp, MetadataGenOp>(op))
+        for (Type t : op->getResultTypes())
+          collect(t, known);
+      if (auto p = dyn_cast<PartitionOp>(op))
+        for (Attribute a : p.getNames())
+          known.insert(cast<StringAttr>(a).getValue().str());
+      if (auto r = dyn_cast<ReassembleOp>(op))
+        if (auto name = r.getName())
+          known.insert(name->str());
+    });
+    bool ok = true;
+    getOperation()->walk([&](Operation *op) {
+      if (!isa_and_nonnull<StepDialect>(op->getDialect()))
+        return;
+      std::set<std::string> used;
+      for (Type t : op->getResultTypes())
+        collect(t, used);
+      for (const std::string &s : used)
+        if (!known.count(s)) {
+          op->emitError() << "unknown symbol '" << s
+                          << "': it is not minted by a routing operator nor "
+                             "given by a function argument or runtime input";
+          ok = false;
+        }
+    });
+    return success(ok);
+  }
 
   void runOnOperation() override {
     bool failedAny = false;
@@ -71,6 +124,7 @@ struct VerifyGraphPass
           }
       }
     });
+    failedAny |= failed(checkSymbolsKnown());
     if (failedAny)
       signalPassFailure();
   }
