@@ -1,5 +1,6 @@
 # lit configuration of the step regression tests (check-step).
 import os
+import sys
 
 import lit.formats
 from lit.llvm import llvm_config
@@ -13,6 +14,8 @@ config.test_exec_root = os.path.join(config.step_obj_root, "test")
 
 config.substitutions.append(("%step_src", config.step_src_root))
 config.substitutions.append(("%examples", os.path.join(config.step_src_root, "examples")))
+config.substitutions.append(("%step_obj", config.step_obj_root))
+config.substitutions.append(("%python", sys.executable))
 
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)

@@ -13,6 +13,7 @@
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
 using namespace mlir::step;
@@ -45,6 +46,41 @@ LogicalResult fail(std::optional<Location> loc, StringRef opName,
                    Args &&...args) {
   return emitOptionalError(loc, "'step.", opName, "' op ",
                            std::forward<Args>(args)...);
+}
+
+/// Most outputs a fan-out op (broadcast, parallelize) may have: a guard
+/// against counts that would exhaust memory before anything else is checked.
+constexpr int64_t kMaxFanOut = 1 << 16;
+
+// The custom parsers infer result types before the ODS constraints on the
+// attributes are verified, so an inference that indexes, divides or
+// allocates with an attribute value checks its range itself first.
+
+LogicalResult checkAtLeast(std::optional<Location> loc, StringRef opName,
+                           StringRef attr, int64_t value, int64_t min) {
+  if (value < min)
+    return fail(loc, opName, "expected '", attr, "' to be at least ", min,
+                ", got ", value);
+  return success();
+}
+
+LogicalResult checkInRange(std::optional<Location> loc, StringRef opName,
+                           StringRef attr, int64_t value, int64_t min,
+                           int64_t max) {
+  if (value < min || value > max)
+    return fail(loc, opName, "expected '", attr, "' to be in [", min, ", ",
+                max, "], got ", value);
+  return success();
+}
+
+/// The tile type of an off-chip op's `tile` attribute, which the custom
+/// parser accepts as any type.
+FailureOr<TileType> tileAttr(std::optional<Location> loc, StringRef opName,
+                             Type type) {
+  if (auto tile = dyn_cast_or_null<TileType>(type))
+    return tile;
+  return fail(loc, opName, "expected 'tile' to be a !step.tile type, got ",
+              type);
 }
 
 bool isIntegerAddress(Type t) {
@@ -101,14 +137,29 @@ tileGrid(std::optional<Location> loc, StringRef opName,
   int64_t cl = tensorShape.back();
   for (int64_t d : tensorShape)
     if (d <= 0)
-      return fail(loc, opName, "tensor dimensions must be positive");
+      return fail(loc, opName, "expected positive tensor dims, got [",
+                  tensorShape, "]");
   if (tr <= 0 || tc <= 0 || r % tr != 0 || cl % tc != 0)
     return fail(loc, opName, "tile ", tr, "x", tc,
                 " does not divide the tensor's trailing dims ", r, "x", cl);
   SmallVector<int64_t> grid(tensorShape.begin(), tensorShape.end() - 2);
   grid.push_back(r / tr);
   grid.push_back(cl / tc);
+  // Callers multiply the grid out; keep that product within int64.
+  int64_t total = 1;
+  for (int64_t g : grid)
+    if (llvm::MulOverflow(total, g, total))
+      return fail(loc, opName, "the tensor [", tensorShape,
+                  "] has more tiles than int64 can count");
   return grid;
+}
+
+/// Number of tiles of a grid tileGrid() accepted (so it does not overflow).
+int64_t gridSize(ArrayRef<int64_t> grid) {
+  int64_t total = 1;
+  for (int64_t g : grid)
+    total *= g;
+  return total;
 }
 
 } // namespace
@@ -135,8 +186,10 @@ LogicalResult LinearLoadOp::inferReturnTypes(MLIRContext *ctx,
                                              std::optional<Location> loc,
                                              Adaptor adaptor,
                                              SmallVectorImpl<Type> &results) {
-  auto tile = cast<TileType>(adaptor.getTile());
-  auto grid = tileGrid(loc, "linear_load", adaptor.getTensorShape(), tile);
+  auto tile = tileAttr(loc, "linear_load", adaptor.getTile());
+  if (failed(tile))
+    return failure();
+  auto grid = tileGrid(loc, "linear_load", adaptor.getTensorShape(), *tile);
   if (failed(grid))
     return failure();
   ArrayRef<int64_t> view = adaptor.getView();
@@ -145,7 +198,8 @@ LogicalResult LinearLoadOp::inferReturnTypes(MLIRContext *ctx,
                 " view dims, got ", view.size());
   for (int64_t v : view)
     if (v <= 0)
-      return fail(loc, "linear_load", "view dims must be positive");
+      return fail(loc, "linear_load", "expected positive view dims, got [",
+                  view, "]");
   // Default stride: row-major over the trailing grid dims the view covers.
   SmallVector<int64_t> stride;
   size_t off = grid->size() - view.size();
@@ -166,14 +220,18 @@ LogicalResult LinearLoadOp::inferReturnTypes(MLIRContext *ctx,
       stride.push_back(st);
     }
   }
-  int64_t last = 0, total = 1;
+  int64_t last = 0, total = gridSize(*grid);
   for (size_t i = 0; i < view.size(); ++i) {
     if (stride[i] < 0)
-      return fail(loc, "linear_load", "strides must be non-negative");
-    last += (view[i] - 1) * stride[i];
+      return fail(loc, "linear_load", "expected non-negative strides, got [",
+                  ArrayRef<int64_t>(stride), "]");
+    int64_t step;
+    if (llvm::MulOverflow(view[i] - 1, stride[i], step) ||
+        llvm::AddOverflow(last, step, last))
+      return fail(loc, "linear_load", "the view [", view, "] with strides [",
+                  ArrayRef<int64_t>(stride),
+                  "] reads beyond the tensor's ", total, " tiles");
   }
-  for (int64_t g : *grid)
-    total *= g;
   if (last >= total)
     return fail(loc, "linear_load", "the view reads tile ", last,
                 " but the tensor has only ", total, " tiles");
@@ -184,7 +242,7 @@ LogicalResult LinearLoadOp::inferReturnTypes(MLIRContext *ctx,
     dims.push_back(c(1));
   for (int64_t v : view)
     dims.push_back(c(v));
-  results.push_back(StreamType::get(ctx, dims, tile));
+  results.push_back(StreamType::get(ctx, dims, *tile));
   return success();
 }
 
@@ -207,9 +265,7 @@ LogicalResult LinearStoreOp::verify() {
   auto grid = tileGrid(getLoc(), "linear_store", getTensorShape(), tile);
   if (failed(grid))
     return failure();
-  int64_t tiles = 1;
-  for (int64_t g : *grid)
-    tiles *= g;
+  int64_t tiles = gridSize(*grid);
   if (auto n = in.getCardinality().getConstant(); n && *n != tiles)
     return emitOpError("expected 'input' to hold the tensor's ")
            << tiles << " tiles, got " << *n << " (shape "
@@ -229,8 +285,9 @@ LogicalResult RandomLoadOp::inferReturnTypes(MLIRContext *ctx,
                                              std::optional<Location> loc,
                                              Adaptor adaptor,
                                              SmallVectorImpl<Type> &results) {
-  auto tile = cast<TileType>(adaptor.getTile());
-  if (failed(tileGrid(loc, "random_load", adaptor.getTensorShape(), tile)))
+  auto tile = tileAttr(loc, "random_load", adaptor.getTile());
+  if (failed(tile) ||
+      failed(tileGrid(loc, "random_load", adaptor.getTensorShape(), *tile)))
     return failure();
   auto addr = streamOf(adaptor.getAddr());
   if (!isIntegerAddress(addr.getElementType()))
@@ -238,7 +295,7 @@ LogicalResult RandomLoadOp::inferReturnTypes(MLIRContext *ctx,
                 "expected 'addr' to carry integer tile indices (an integer "
                 "or a 1x1 integer tile), got ",
                 addr.getElementType());
-  results.push_back(StreamType::get(ctx, addr.getShape(), tile));
+  results.push_back(StreamType::get(ctx, addr.getShape(), *tile));
   return success();
 }
 
@@ -297,6 +354,8 @@ LogicalResult BufferizeOp::inferReturnTypes(MLIRContext *ctx,
                                             SmallVectorImpl<Type> &results) {
   auto in = streamOf(adaptor.getInput());
   int64_t rank = adaptor.getRank();
+  if (failed(checkAtLeast(loc, "bufferize", "rank", rank, 1)))
+    return failure();
   if (!isa<TileType>(in.getElementType()))
     return fail(loc, "bufferize", "expected 'input' to carry tiles, got ",
                 in.getElementType());
@@ -362,6 +421,9 @@ LogicalResult StreamifyOp::inferReturnTypes(MLIRContext *ctx,
     auto rr = adaptor.getRepeatRank();
     if (!rr)
       return fail(loc, "streamify", "with 'ref' needs a repeat rank");
+    if (failed(checkAtLeast(loc, "streamify", "repeat_rank",
+                            static_cast<int64_t>(*rr), 1)))
+      return failure();
     auto ref = streamOf(refV);
     size_t n = in.getShape().size();
     if (ref.getShape().size() != n + *rr ||
@@ -421,6 +483,8 @@ LogicalResult PartitionOp::inferReturnTypes(MLIRContext *ctx,
     return fail(loc, "partition", "expected 'sel' to carry selectors, got ",
                 sel.getElementType());
   int64_t rank = adaptor.getRank();
+  if (failed(checkAtLeast(loc, "partition", "rank", rank, 0)))
+    return failure();
   ArrayRef<sym::Expr> shape = in.getShape();
   if (rank >= static_cast<int64_t>(shape.size()))
     return fail(loc, "partition", "rank ", rank,
@@ -436,9 +500,13 @@ LogicalResult PartitionOp::inferReturnTypes(MLIRContext *ctx,
                 selTy.getWidth(), " for ", Type(selTy), "), got ",
                 names.size());
   for (Attribute a : names) {
-    StringRef name = cast<StringAttr>(a).getValue();
-    if (!sym::isValidSymbolName(name))
-      return fail(loc, "partition", "'", name, "' is not a valid symbol name");
+    auto nameAttr = dyn_cast<StringAttr>(a);
+    if (!nameAttr)
+      return fail(loc, "partition", "expected 'names' to hold strings, got ",
+                  a);
+    if (!sym::isValidSymbolName(nameAttr.getValue()))
+      return fail(loc, "partition", "'", nameAttr.getValue(),
+                  "' is not a valid symbol name");
   }
   for (Attribute a : names) {
     Dims dims{sym::symbol(cast<StringAttr>(a).getValue())};
@@ -461,8 +529,13 @@ sym::Expr PartitionOp::getOnChipBytes(const CostOptions &o) {
 static FailureOr<Dims> checkChunkInputs(std::optional<Location> loc,
                                         StringRef opName, ValueRange inputs,
                                         int64_t rank) {
+  if (failed(checkAtLeast(loc, opName, "rank", rank, 0)))
+    return failure();
   if (inputs.empty())
     return fail(loc, opName, "expected at least one input stream");
+  for (auto [i, v] : llvm::enumerate(inputs))
+    if (!isa<StreamType>(v.getType()))
+      return fail(loc, opName, "input #", i, " is not a stream");
   auto first = streamOf(inputs[0]);
   for (auto [i, v] : llvm::enumerate(inputs)) {
     auto s = streamOf(v);
@@ -559,10 +632,14 @@ sym::Expr EagerMergeOp::getOnChipBytes(const CostOptions &o) {
   return (elemBytes(getInputs()[0]) + c(n)) * c(n + 1);
 }
 
-LogicalResult BroadcastOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+LogicalResult BroadcastOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &results) {
-  results.assign(adaptor.getCount(), adaptor.getInput().getType());
+  int64_t count = adaptor.getCount();
+  if (failed(checkInRange(loc, "broadcast", "count", count, 2, kMaxFanOut)))
+    return failure();
+  results.assign(count, adaptor.getInput().getType());
   return success();
 }
 
@@ -572,6 +649,9 @@ LogicalResult ParallelizeOp::inferReturnTypes(MLIRContext *ctx,
                                               SmallVectorImpl<Type> &results) {
   auto in = streamOf(adaptor.getInput());
   int64_t rank = adaptor.getRank(), n = adaptor.getCount();
+  if (failed(checkAtLeast(loc, "parallelize", "rank", rank, 0)) ||
+      failed(checkInRange(loc, "parallelize", "count", n, 2, kMaxFanOut)))
+    return failure();
   if (static_cast<int64_t>(in.getShape().size()) != rank + 1)
     return fail(loc, "parallelize", "expected 'input' to have rank ", rank,
                 " (", rank + 1, " dims), got ", str(in.getShape()));
@@ -709,6 +789,8 @@ static LogicalResult inferAccumLike(MLIRContext *ctx,
                                     SmallVectorImpl<Type> &results) {
   if (failed(checkSameShapes(loc, opName, inputs.getTypes())))
     return failure();
+  if (failed(checkAtLeast(loc, opName, "rank", rank, 1)))
+    return failure();
   auto in = streamOf(inputs[0]);
   if (rank >= static_cast<int64_t>(in.getShape().size()))
     return fail(loc, opName, "rank ", rank,
@@ -810,6 +892,9 @@ LogicalResult FlatMapOp::inferReturnTypes(MLIRContext *ctx,
     if (!d)
       return fail(loc, "flatmap", "cannot parse 'dim' \"", *dimText,
                   "\": ", err);
+    if (auto v = d->getConstant(); v && *v < 0)
+      return fail(loc, "flatmap", "expected 'dim' to be a non-negative size, "
+                  "got ", *v);
     dims.push_back(*d);
   } else {
     if (dataDependent)
@@ -836,6 +921,8 @@ LogicalResult FlattenOp::inferReturnTypes(MLIRContext *ctx,
   ArrayRef<sym::Expr> shape = in.getShape();
   int64_t lo = adaptor.getMin(), hi = adaptor.getMax();
   int64_t n = shape.size();
+  if (failed(checkAtLeast(loc, "flatten", "min", lo, 0)))
+    return failure();
   if (lo >= hi || hi >= n)
     return fail(loc, "flatten", "expected ranks 0 <= min < max < ", n,
                 " for 'input' ", str(shape), ", got ", lo, " to ", hi);
@@ -870,6 +957,9 @@ LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *ctx,
   ArrayRef<sym::Expr> shape = in.getShape();
   int64_t rank = adaptor.getRank(), chunk = adaptor.getChunk();
   int64_t n = shape.size();
+  if (failed(checkAtLeast(loc, "reshape", "rank", rank, 0)) ||
+      failed(checkAtLeast(loc, "reshape", "chunk", chunk, 1)))
+    return failure();
   if (rank >= n)
     return fail(loc, "reshape", "rank ", rank,
                 " must be below the number of dims of 'input' ", str(shape));
@@ -906,7 +996,10 @@ LogicalResult PromoteOp::inferReturnTypes(MLIRContext *ctx,
   int64_t n = shape.size();
   Dims dims(shape);
   if (auto rank = adaptor.getRank()) {
-    if (*rank > n)
+    if (failed(checkAtLeast(loc, "promote", "rank",
+                            static_cast<int64_t>(*rank), 1)))
+      return failure();
+    if (static_cast<int64_t>(*rank) > n)
       return fail(loc, "promote", "rank ", *rank, " exceeds the ", n,
                   " dims of 'input' ", str(shape));
     dims.insert(dims.begin() + (n - *rank), c(1));
@@ -932,6 +1025,8 @@ LogicalResult ExpandOp::inferReturnTypes(MLIRContext *ctx,
   auto in = streamOf(adaptor.getInput());
   auto ref = streamOf(adaptor.getRef());
   int64_t rank = adaptor.getRank();
+  if (failed(checkAtLeast(loc, "expand", "rank", rank, 1)))
+    return failure();
   ArrayRef<sym::Expr> s = in.getShape(), r = ref.getShape();
   if (s.size() != r.size())
     return fail(loc, "expand", "expected 'input' ", str(s), " and 'ref' ",
@@ -958,12 +1053,15 @@ sym::Expr ExpandOp::getOnChipBytes(const CostOptions &o) {
 }
 
 LogicalResult RepeatOp::inferReturnTypes(MLIRContext *ctx,
-                                         std::optional<Location>,
+                                         std::optional<Location> loc,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &results) {
+  int64_t count = adaptor.getCount();
+  if (failed(checkAtLeast(loc, "repeat", "count", count, 1)))
+    return failure();
   auto in = streamOf(adaptor.getInput());
   Dims dims = dimsOf(in);
-  dims.push_back(c(adaptor.getCount()));
+  dims.push_back(c(count));
   results.push_back(StreamType::get(ctx, dims, in.getElementType()));
   return success();
 }
