@@ -75,6 +75,17 @@ std::vector<Relation> collectRelations(Operation *root) {
   return rels;
 }
 
+/// FLOPs of a higher-order operator over its whole input: the FLOPs of its
+/// region's tile ops (for accum and scan, the update region) times the
+/// number of input elements.
+sym::Expr operatorFlops(Operation *op) {
+  Region &body = isa<AccumOp, ScanOp>(op) ? op->getRegion(1) : op->getRegion(0);
+  sym::Expr perElement = sym::constant(0);
+  body.walk([&](TileOpInterface t) { perElement = perElement + t.getFlops(); });
+  auto in = cast<StreamType>(op->getOperand(0).getType());
+  return in.getCardinality() * perElement;
+}
+
 struct ReportCostPass : public mlir::step::impl::StepReportCostBase<ReportCostPass> {
   using StepReportCostBase::StepReportCostBase;
 
@@ -178,6 +189,11 @@ struct ReportCostPass : public mlir::step::impl::StepReportCostBase<ReportCostPa
          << " (accounting: mode " << mode << ", FIFOs "
          << (countFifos ? "counted" : "not counted") << ")\n";
       sym::Expr offTotal = sym::constant(0), onTotal = sym::constant(0);
+      sym::Expr flopsTotal = sym::constant(0);
+      func.walk([&](Operation *op) {
+        if (isa<MapOp, AccumOp, ScanOp, FlatMapOp>(op))
+          flopsTotal = flopsTotal + operatorFlops(op);
+      });
       for (CostOpInterface op : ops) {
         sym::Expr off = op.getOffChipBytes();
         sym::Expr on = op.getOnChipBytes(options);
@@ -205,6 +221,9 @@ struct ReportCostPass : public mlir::step::impl::StepReportCostBase<ReportCostPa
       };
       total("off-chip traffic", offTotal);
       total("on-chip memory", onTotal);
+      os << "  total FLOPs of tile ops: " << dimToString(flopsTotal) << "\n";
+      if (unbound(flopsTotal).empty())
+        os << "  total FLOPs of tile ops = " << num(flopsTotal) << "\n";
 
       std::vector<Relation> rels = collectRelations(func);
       if (!rels.empty())

@@ -117,6 +117,25 @@ LogicalResult checkSameShapes(std::optional<Location> loc, StringRef opName,
   return success();
 }
 
+/// A stream type built from dims that may come from user text: verified
+/// like a parsed type, with the error reported at the op (if there is a
+/// location; otherwise silently).
+FailureOr<StreamType> checkedStream(MLIRContext *ctx,
+                                    std::optional<Location> loc,
+                                    StringRef opName, ArrayRef<sym::Expr> dims,
+                                    Type elementType) {
+  std::optional<ScopedDiagnosticHandler> silence;
+  if (!loc)
+    silence.emplace(ctx, [](Diagnostic &) { return success(); });
+  auto emit = [&]() {
+    return mlir::emitError(loc ? *loc : UnknownLoc::get(ctx))
+           << "'step." << opName << "' op result type: ";
+  };
+  if (failed(StreamType::verify(emit, dims, elementType)))
+    return failure();
+  return StreamType::get(ctx, dims, elementType);
+}
+
 /// Bytes of the element of the i-th stream in a range.
 sym::Expr elemBytes(Value v) {
   return getElementBytes(streamOf(v).getElementType());
@@ -892,9 +911,6 @@ LogicalResult FlatMapOp::inferReturnTypes(MLIRContext *ctx,
     if (!d)
       return fail(loc, "flatmap", "cannot parse 'dim' \"", *dimText,
                   "\": ", err);
-    if (auto v = d->getConstant(); v && *v < 0)
-      return fail(loc, "flatmap", "expected 'dim' to be a non-negative size, "
-                  "got ", *v);
     dims.push_back(*d);
   } else {
     if (dataDependent)
@@ -903,7 +919,11 @@ LogicalResult FlatMapOp::inferReturnTypes(MLIRContext *ctx,
     dims.push_back(in.getShape().back() * sub.getShape().front());
   }
   dims.append(sub.getShape().begin() + 1, sub.getShape().end());
-  results.push_back(StreamType::get(ctx, dims, sub.getElementType()));
+  // 'dim' is user text, so the result type may be invalid (a negative size).
+  auto result = checkedStream(ctx, loc, "flatmap", dims, sub.getElementType());
+  if (failed(result))
+    return failure();
+  results.push_back(*result);
   return success();
 }
 

@@ -357,12 +357,30 @@ sym::Expr TileType::getBytes() const {
   return getNumElements() * sym::constant(getScalarBytes(getElementType()));
 }
 
+/// True if some division in \p e is by the constant zero (the symbolic
+/// library keeps such divisions unfolded).
+static bool dividesByZero(sym::Expr e) {
+  if ((e.getKind() == sym::ExprKind::FloorDiv ||
+       e.getKind() == sym::ExprKind::CeilDiv) &&
+      e.getOperands()[1].getConstant() == 0)
+    return true;
+  return llvm::any_of(e.getOperands(), dividesByZero);
+}
+
 static LogicalResult checkDimNonNegative(function_ref<InFlightDiagnostic()> emitError,
                                          sym::Expr d, StringRef what) {
   if (!d)
     return emitError() << what << " is missing";
   if (auto c = d.getConstant(); c && *c < 0)
     return emitError() << what << " must be non-negative, got " << *c;
+  // A size that can never be evaluated: reject it here rather than when a
+  // cost report or the simulator first binds the symbols.
+  if (dividesByZero(d))
+    return emitError() << what << " '" << dimToString(d)
+                       << "' divides by zero";
+  if (d.isStatic() && !d.getConstant())
+    return emitError() << what << " '" << dimToString(d)
+                       << "' overflows int64";
   return success();
 }
 

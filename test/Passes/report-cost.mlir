@@ -61,12 +61,14 @@ func.func @tiny() {
 // SYM-NEXT:  total off-chip traffic unbound symbols: B0, B1
 // SYM-NEXT:  total on-chip memory: 10496
 // SYM-NEXT:  total on-chip memory = 10496 B
+// SYM-NEXT:  total FLOPs of tile ops: 32768 * ((B0 + 3) floordiv 4)
 // SYM-NEXT:  relations recorded by routing operators:
 // SYM-NEXT:    B0 + B1 = 8  (step.partition (line 21)){{$}}
 
 // BOUND:      off-chip: 8192 * ((B0 + 3) floordiv 4) = 8192
 // BOUND:      total off-chip traffic = 9856 B
 // BOUND:      total on-chip memory = 10496 B
+// BOUND:      total FLOPs of tile ops = 32768
 // BOUND:      B0 + B1 = 8  (step.partition (line 21))  holds: 8
 
 // Mode 2 doubles off-chip buffers (2 x (128 + 8192 + 128)); FIFOs still free.
