@@ -68,9 +68,31 @@ LogicalResult checkInRange(std::optional<Location> loc, StringRef opName,
                            StringRef attr, int64_t value, int64_t min,
                            int64_t max) {
   if (value < min || value > max)
-    return fail(loc, opName, "expected '", attr, "' to be in [", min, ", ",
-                max, "], got ", value);
+    return fail(loc, opName, "expected '", attr, "' to be in [", min, ", ", max,
+                "], got ", value);
   return success();
+}
+
+/// Likewise for the operand types: checks that every operand has the type
+/// kind the inference casts it to.
+template <typename T>
+LogicalResult checkOperandKinds(std::optional<Location> loc, StringRef opName,
+                                ValueRange operands, StringRef kind) {
+  for (auto [i, v] : llvm::enumerate(operands))
+    if (!isa<T>(v.getType()))
+      return fail(loc, opName, "expected operand #", i, " to be a ", kind,
+                  ", got ", v.getType());
+  return success();
+}
+
+LogicalResult checkStreams(std::optional<Location> loc, StringRef opName,
+                           ValueRange operands) {
+  return checkOperandKinds<StreamType>(loc, opName, operands, "step stream");
+}
+
+LogicalResult checkTiles(std::optional<Location> loc, StringRef opName,
+                         ValueRange operands) {
+  return checkOperandKinds<TileType>(loc, opName, operands, "step tile");
 }
 
 /// The tile type of an off-chip op's `tile` attribute, which the custom
@@ -102,13 +124,9 @@ LogicalResult checkSameShapes(std::optional<Location> loc, StringRef opName,
                               TypeRange types) {
   if (types.empty())
     return fail(loc, opName, "expected at least one input stream");
-  auto first = dyn_cast<StreamType>(types[0]);
-  if (!first)
-    return fail(loc, opName, "input #0 is not a stream");
+  auto first = cast<StreamType>(types[0]);
   for (auto [i, t] : llvm::enumerate(types)) {
-    auto s = dyn_cast<StreamType>(t);
-    if (!s)
-      return fail(loc, opName, "input #", i, " is not a stream");
+    auto s = cast<StreamType>(t);
     if (!sameDims(s.getShape(), first.getShape()))
       return fail(loc, opName, "expected input #", i, " to have the shape ",
                   str(first.getShape()), " of input #0, got ",
@@ -117,9 +135,9 @@ LogicalResult checkSameShapes(std::optional<Location> loc, StringRef opName,
   return success();
 }
 
-/// A stream type built from dims that may come from user text: verified
-/// like a parsed type, with the error reported at the op (if there is a
-/// location; otherwise silently).
+/// A stream type whose dims come from user text or from arithmetic that may
+/// overflow int64: verified like a parsed type (so that what is printed can
+/// be parsed back), with the error reported at the op if there is a location.
 FailureOr<StreamType> checkedStream(MLIRContext *ctx,
                                     std::optional<Location> loc,
                                     StringRef opName, ArrayRef<sym::Expr> dims,
@@ -205,6 +223,8 @@ LogicalResult LinearLoadOp::inferReturnTypes(MLIRContext *ctx,
                                              std::optional<Location> loc,
                                              Adaptor adaptor,
                                              SmallVectorImpl<Type> &results) {
+  if (failed(checkStreams(loc, "linear_load", adaptor.getOperands())))
+    return failure();
   auto tile = tileAttr(loc, "linear_load", adaptor.getTile());
   if (failed(tile))
     return failure();
@@ -248,8 +268,8 @@ LogicalResult LinearLoadOp::inferReturnTypes(MLIRContext *ctx,
     if (llvm::MulOverflow(view[i] - 1, stride[i], step) ||
         llvm::AddOverflow(last, step, last))
       return fail(loc, "linear_load", "the view [", view, "] with strides [",
-                  ArrayRef<int64_t>(stride),
-                  "] reads beyond the tensor's ", total, " tiles");
+                  ArrayRef<int64_t>(stride), "] reads beyond the tensor's ",
+                  total, " tiles");
   }
   if (last >= total)
     return fail(loc, "linear_load", "the view reads tile ", last,
@@ -304,6 +324,8 @@ LogicalResult RandomLoadOp::inferReturnTypes(MLIRContext *ctx,
                                              std::optional<Location> loc,
                                              Adaptor adaptor,
                                              SmallVectorImpl<Type> &results) {
+  if (failed(checkStreams(loc, "random_load", adaptor.getOperands())))
+    return failure();
   auto tile = tileAttr(loc, "random_load", adaptor.getTile());
   if (failed(tile) ||
       failed(tileGrid(loc, "random_load", adaptor.getTensorShape(), *tile)))
@@ -332,6 +354,8 @@ LogicalResult RandomStoreOp::inferReturnTypes(MLIRContext *ctx,
                                               std::optional<Location> loc,
                                               Adaptor adaptor,
                                               SmallVectorImpl<Type> &results) {
+  if (failed(checkStreams(loc, "random_store", adaptor.getOperands())))
+    return failure();
   auto addr = streamOf(adaptor.getAddr());
   auto data = streamOf(adaptor.getData());
   if (!isIntegerAddress(addr.getElementType()))
@@ -371,6 +395,8 @@ LogicalResult BufferizeOp::inferReturnTypes(MLIRContext *ctx,
                                             std::optional<Location> loc,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &results) {
+  if (failed(checkStreams(loc, "bufferize", adaptor.getOperands())))
+    return failure();
   auto in = streamOf(adaptor.getInput());
   int64_t rank = adaptor.getRank();
   if (failed(checkAtLeast(loc, "bufferize", "rank", rank, 1)))
@@ -423,6 +449,8 @@ LogicalResult StreamifyOp::inferReturnTypes(MLIRContext *ctx,
                                             std::optional<Location> loc,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &results) {
+  if (failed(checkStreams(loc, "streamify", adaptor.getOperands())))
+    return failure();
   auto in = streamOf(adaptor.getInput());
   auto buf = dyn_cast<BufferType>(in.getElementType());
   if (!buf)
@@ -495,6 +523,8 @@ LogicalResult PartitionOp::inferReturnTypes(MLIRContext *ctx,
                                             std::optional<Location> loc,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &results) {
+  if (failed(checkStreams(loc, "partition", adaptor.getOperands())))
+    return failure();
   auto in = streamOf(adaptor.getInput());
   auto sel = streamOf(adaptor.getSel());
   auto selTy = dyn_cast<SelectorType>(sel.getElementType());
@@ -552,9 +582,6 @@ static FailureOr<Dims> checkChunkInputs(std::optional<Location> loc,
     return failure();
   if (inputs.empty())
     return fail(loc, opName, "expected at least one input stream");
-  for (auto [i, v] : llvm::enumerate(inputs))
-    if (!isa<StreamType>(v.getType()))
-      return fail(loc, opName, "input #", i, " is not a stream");
   auto first = streamOf(inputs[0]);
   for (auto [i, v] : llvm::enumerate(inputs)) {
     auto s = streamOf(v);
@@ -578,6 +605,8 @@ LogicalResult ReassembleOp::inferReturnTypes(MLIRContext *ctx,
                                              std::optional<Location> loc,
                                              Adaptor adaptor,
                                              SmallVectorImpl<Type> &results) {
+  if (failed(checkStreams(loc, "reassemble", adaptor.getOperands())))
+    return failure();
   auto sel = streamOf(adaptor.getSel());
   auto selTy = dyn_cast<SelectorType>(sel.getElementType());
   if (!selTy)
@@ -622,6 +651,8 @@ LogicalResult EagerMergeOp::inferReturnTypes(MLIRContext *ctx,
                                              std::optional<Location> loc,
                                              Adaptor adaptor,
                                              SmallVectorImpl<Type> &results) {
+  if (failed(checkStreams(loc, "eager_merge", adaptor.getOperands())))
+    return failure();
   if (adaptor.getInputs().size() < 2)
     return fail(loc, "eager_merge", "expected at least two inputs, got ",
                 adaptor.getInputs().size());
@@ -634,8 +665,11 @@ LogicalResult EagerMergeOp::inferReturnTypes(MLIRContext *ctx,
     total = total + streamOf(v).getShape().front();
   Dims dims{total};
   dims.append(inner->begin(), inner->end());
-  results.push_back(StreamType::get(
-      ctx, dims, streamOf(adaptor.getInputs()[0]).getElementType()));
+  auto data = checkedStream(ctx, loc, "eager_merge", dims,
+                            streamOf(adaptor.getInputs()[0]).getElementType());
+  if (failed(data))
+    return failure();
+  results.push_back(*data);
   int64_t n = adaptor.getInputs().size();
   results.push_back(
       StreamType::get(ctx, {total}, SelectorType::get(ctx, n, /*hot=*/1)));
@@ -655,6 +689,8 @@ LogicalResult BroadcastOp::inferReturnTypes(MLIRContext *,
                                             std::optional<Location> loc,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &results) {
+  if (failed(checkStreams(loc, "broadcast", adaptor.getOperands())))
+    return failure();
   int64_t count = adaptor.getCount();
   if (failed(checkInRange(loc, "broadcast", "count", count, 2, kMaxFanOut)))
     return failure();
@@ -666,6 +702,8 @@ LogicalResult ParallelizeOp::inferReturnTypes(MLIRContext *ctx,
                                               std::optional<Location> loc,
                                               Adaptor adaptor,
                                               SmallVectorImpl<Type> &results) {
+  if (failed(checkStreams(loc, "parallelize", adaptor.getOperands())))
+    return failure();
   auto in = streamOf(adaptor.getInput());
   int64_t rank = adaptor.getRank(), n = adaptor.getCount();
   if (failed(checkAtLeast(loc, "parallelize", "rank", rank, 0)) ||
@@ -678,7 +716,11 @@ LogicalResult ParallelizeOp::inferReturnTypes(MLIRContext *ctx,
   for (int64_t i = 0; i < n; ++i) {
     Dims dims{sym::floorDiv(d + c(n - 1 - i), c(n))};
     dims.append(in.getShape().begin() + 1, in.getShape().end());
-    results.push_back(StreamType::get(ctx, dims, in.getElementType()));
+    auto out =
+        checkedStream(ctx, loc, "parallelize", dims, in.getElementType());
+    if (failed(out))
+      return failure();
+    results.push_back(*out);
   }
   return success();
 }
@@ -753,6 +795,8 @@ LogicalResult MapOp::inferReturnTypes(MLIRContext *ctx,
                                       std::optional<Location> loc,
                                       Adaptor adaptor,
                                       SmallVectorImpl<Type> &results) {
+  if (failed(checkStreams(loc, "map", adaptor.getOperands())))
+    return failure();
   if (failed(checkSameShapes(loc, "map", adaptor.getInputs().getTypes())))
     return failure();
   auto yielded = checkRegion(loc, "map", "body", &adaptor.getBody(),
@@ -839,6 +883,8 @@ LogicalResult AccumOp::inferReturnTypes(MLIRContext *ctx,
                                         std::optional<Location> loc,
                                         Adaptor adaptor,
                                         SmallVectorImpl<Type> &results) {
+  if (failed(checkStreams(loc, "accum", adaptor.getOperands())))
+    return failure();
   return inferAccumLike(ctx, loc, "accum", adaptor.getInputs(),
                         adaptor.getRank(), adaptor.getInit(),
                         adaptor.getUpdate(), /*keepInner=*/false, results);
@@ -873,6 +919,8 @@ LogicalResult ScanOp::inferReturnTypes(MLIRContext *ctx,
                                        std::optional<Location> loc,
                                        Adaptor adaptor,
                                        SmallVectorImpl<Type> &results) {
+  if (failed(checkStreams(loc, "scan", adaptor.getOperands())))
+    return failure();
   return inferAccumLike(ctx, loc, "scan", adaptor.getInputs(),
                         adaptor.getRank(), adaptor.getInit(),
                         adaptor.getUpdate(), /*keepInner=*/true, results);
@@ -888,6 +936,8 @@ LogicalResult FlatMapOp::inferReturnTypes(MLIRContext *ctx,
                                           std::optional<Location> loc,
                                           Adaptor adaptor,
                                           SmallVectorImpl<Type> &results) {
+  if (failed(checkStreams(loc, "flatmap", adaptor.getOperands())))
+    return failure();
   if (failed(checkSameShapes(loc, "flatmap", adaptor.getInputs().getTypes())))
     return failure();
   auto yielded = checkRegion(loc, "flatmap", "body", &adaptor.getBody(),
@@ -919,7 +969,7 @@ LogicalResult FlatMapOp::inferReturnTypes(MLIRContext *ctx,
     dims.push_back(in.getShape().back() * sub.getShape().front());
   }
   dims.append(sub.getShape().begin() + 1, sub.getShape().end());
-  // 'dim' is user text, so the result type may be invalid (a negative size).
+  // 'dim' is user text and the product may overflow.
   auto result = checkedStream(ctx, loc, "flatmap", dims, sub.getElementType());
   if (failed(result))
     return failure();
@@ -937,6 +987,8 @@ LogicalResult FlattenOp::inferReturnTypes(MLIRContext *ctx,
                                           std::optional<Location> loc,
                                           Adaptor adaptor,
                                           SmallVectorImpl<Type> &results) {
+  if (failed(checkStreams(loc, "flatten", adaptor.getOperands())))
+    return failure();
   auto in = streamOf(adaptor.getInput());
   ArrayRef<sym::Expr> shape = in.getShape();
   int64_t lo = adaptor.getMin(), hi = adaptor.getMax();
@@ -959,7 +1011,10 @@ LogicalResult FlattenOp::inferReturnTypes(MLIRContext *ctx,
   Dims dims(shape.begin(), shape.begin() + outerPos);
   dims.push_back(merged);
   dims.append(shape.begin() + innerPos + 1, shape.end());
-  results.push_back(StreamType::get(ctx, dims, in.getElementType()));
+  auto result = checkedStream(ctx, loc, "flatten", dims, in.getElementType());
+  if (failed(result))
+    return failure();
+  results.push_back(*result);
   return success();
 }
 
@@ -973,6 +1028,8 @@ LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *ctx,
                                           std::optional<Location> loc,
                                           Adaptor adaptor,
                                           SmallVectorImpl<Type> &results) {
+  if (failed(checkStreams(loc, "reshape", adaptor.getOperands())))
+    return failure();
   auto in = streamOf(adaptor.getInput());
   ArrayRef<sym::Expr> shape = in.getShape();
   int64_t rank = adaptor.getRank(), chunk = adaptor.getChunk();
@@ -996,7 +1053,10 @@ LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *ctx,
   dims.push_back(sym::ceilDiv(d, c(chunk)));
   dims.push_back(c(chunk));
   dims.append(shape.begin() + pos + 1, shape.end());
-  results.push_back(StreamType::get(ctx, dims, in.getElementType()));
+  auto result = checkedStream(ctx, loc, "reshape", dims, in.getElementType());
+  if (failed(result))
+    return failure();
+  results.push_back(*result);
   results.push_back(StreamType::get(ctx, dims, IntegerType::get(ctx, 1)));
   return success();
 }
@@ -1011,6 +1071,8 @@ LogicalResult PromoteOp::inferReturnTypes(MLIRContext *ctx,
                                           std::optional<Location> loc,
                                           Adaptor adaptor,
                                           SmallVectorImpl<Type> &results) {
+  if (failed(checkStreams(loc, "promote", adaptor.getOperands())))
+    return failure();
   auto in = streamOf(adaptor.getInput());
   ArrayRef<sym::Expr> shape = in.getShape();
   int64_t n = shape.size();
@@ -1028,7 +1090,10 @@ LogicalResult PromoteOp::inferReturnTypes(MLIRContext *ctx,
     sym::Expr d = shape.front();
     dims.insert(dims.begin(), sym::ceilDiv(d, sym::max(d, c(1))));
   }
-  results.push_back(StreamType::get(ctx, dims, in.getElementType()));
+  auto result = checkedStream(ctx, loc, "promote", dims, in.getElementType());
+  if (failed(result))
+    return failure();
+  results.push_back(*result);
   return success();
 }
 
@@ -1042,6 +1107,8 @@ LogicalResult ExpandOp::inferReturnTypes(MLIRContext *ctx,
                                          std::optional<Location> loc,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &results) {
+  if (failed(checkStreams(loc, "expand", adaptor.getOperands())))
+    return failure();
   auto in = streamOf(adaptor.getInput());
   auto ref = streamOf(adaptor.getRef());
   int64_t rank = adaptor.getRank();
@@ -1076,6 +1143,8 @@ LogicalResult RepeatOp::inferReturnTypes(MLIRContext *ctx,
                                          std::optional<Location> loc,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &results) {
+  if (failed(checkStreams(loc, "repeat", adaptor.getOperands())))
+    return failure();
   int64_t count = adaptor.getCount();
   if (failed(checkAtLeast(loc, "repeat", "count", count, 1)))
     return failure();
@@ -1094,6 +1163,8 @@ LogicalResult ZipOp::inferReturnTypes(MLIRContext *ctx,
                                       std::optional<Location> loc,
                                       Adaptor adaptor,
                                       SmallVectorImpl<Type> &results) {
+  if (failed(checkStreams(loc, "zip", adaptor.getOperands())))
+    return failure();
   if (adaptor.getInputs().size() < 2)
     return fail(loc, "zip", "expected at least two inputs, got ",
                 adaptor.getInputs().size());
@@ -1115,6 +1186,8 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *ctx,
                                          std::optional<Location> loc,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &results) {
+  if (failed(checkTiles(loc, "matmul", adaptor.getOperands())))
+    return failure();
   auto a = cast<TileType>(adaptor.getLhs().getType());
   auto b = cast<TileType>(adaptor.getRhs().getType());
   bool tb = adaptor.getTransposeB();
@@ -1164,6 +1237,8 @@ static LogicalResult inferBinaryTile(MLIRContext *ctx,
                                      std::optional<Location> loc,              \
                                      Adaptor adaptor,                          \
                                      SmallVectorImpl<Type> &results) {         \
+    if (failed(checkTiles(loc, NAME, adaptor.getOperands())))                  \
+      return failure();                                                        \
     return inferBinaryTile(ctx, loc, NAME, adaptor.getLhs(), adaptor.getRhs(), \
                            results);                                           \
   }                                                                            \
@@ -1174,38 +1249,46 @@ STEP_BINARY_TILE_OP(MulOp, "mul")
 STEP_BINARY_TILE_OP(DivOp, "div")
 #undef STEP_BINARY_TILE_OP
 
-#define STEP_UNARY_TILE_OP(OP, FLOPS)                                          \
-  LogicalResult OP::inferReturnTypes(MLIRContext *, std::optional<Location>,   \
+#define STEP_UNARY_TILE_OP(OP, NAME, FLOPS)                                    \
+  LogicalResult OP::inferReturnTypes(MLIRContext *,                            \
+                                     std::optional<Location> loc,              \
                                      Adaptor adaptor,                          \
                                      SmallVectorImpl<Type> &results) {         \
+    if (failed(checkTiles(loc, NAME, adaptor.getOperands())))                  \
+      return failure();                                                        \
     results.push_back(adaptor.getInput().getType());                           \
     return success();                                                          \
   }                                                                            \
   sym::Expr OP::getFlops() {                                                   \
     return c(FLOPS) * getInput().getType().getNumElements();                   \
   }
-STEP_UNARY_TILE_OP(ExpOp, 4)
-STEP_UNARY_TILE_OP(SiluOp, 8)
+STEP_UNARY_TILE_OP(ExpOp, "exp", 4)
+STEP_UNARY_TILE_OP(SiluOp, "silu", 8)
 #undef STEP_UNARY_TILE_OP
 
-#define STEP_ROW_REDUCE_OP(OP)                                                 \
+#define STEP_ROW_REDUCE_OP(OP, NAME)                                           \
   LogicalResult OP::inferReturnTypes(MLIRContext *ctx,                         \
-                                     std::optional<Location>, Adaptor adaptor, \
+                                     std::optional<Location> loc,              \
+                                     Adaptor adaptor,                          \
                                      SmallVectorImpl<Type> &results) {         \
+    if (failed(checkTiles(loc, NAME, adaptor.getOperands())))                  \
+      return failure();                                                        \
     auto t = cast<TileType>(adaptor.getInput().getType());                     \
     results.push_back(TileType::get(ctx, t.getRows(), c(1),                    \
                                     t.getElementType()));                      \
     return success();                                                          \
   }                                                                            \
   sym::Expr OP::getFlops() { return getInput().getType().getNumElements(); }
-STEP_ROW_REDUCE_OP(RowSumOp)
-STEP_ROW_REDUCE_OP(RowMaxOp)
+STEP_ROW_REDUCE_OP(RowSumOp, "row_sum")
+STEP_ROW_REDUCE_OP(RowMaxOp, "row_max")
 #undef STEP_ROW_REDUCE_OP
 
 LogicalResult RetileRowsOp::inferReturnTypes(MLIRContext *,
-                                             std::optional<Location>,
+                                             std::optional<Location> loc,
                                              Adaptor adaptor,
                                              SmallVectorImpl<Type> &results) {
+  if (failed(checkTiles(loc, "retile_rows", adaptor.getOperands())))
+    return failure();
   results.push_back(adaptor.getAcc().getType());
   return success();
 }
@@ -1221,9 +1304,11 @@ LogicalResult RetileRowsOp::verify() {
 sym::Expr RetileRowsOp::getFlops() { return c(0); }
 
 LogicalResult SplitRowsOp::inferReturnTypes(MLIRContext *ctx,
-                                            std::optional<Location>,
+                                            std::optional<Location> loc,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &results) {
+  if (failed(checkTiles(loc, "split_rows", adaptor.getOperands())))
+    return failure();
   auto t = cast<TileType>(adaptor.getInput().getType());
   results.push_back(StreamType::get(
       ctx, {t.getRows()}, TileType::get(ctx, c(1), t.getCols(),

@@ -27,10 +27,19 @@ using namespace mlir::step;
 // MLIR's lexer folds a '-' into a following integer, so subtraction of a
 // non-constant is printed as `+ -1 * X`.
 
-static ParseResult parseSum(AsmParser &parser, sym::Expr &result);
+static ParseResult parseSum(AsmParser &parser, sym::Expr &result,
+                            unsigned depth);
 
-static ParseResult parseAtom(AsmParser &parser, sym::Expr &result) {
+/// Deepest nesting of parentheses, max( and ragged< accepted: the parser
+/// recurses once per level, so an absurd nesting would overflow the stack.
+static constexpr unsigned kMaxDimNesting = 256;
+
+static ParseResult parseAtom(AsmParser &parser, sym::Expr &result,
+                             unsigned depth) {
   SMLoc loc = parser.getCurrentLocation();
+  if (depth > kMaxDimNesting)
+    return parser.emitError(loc, "dimension expression nested more than ")
+           << kMaxDimNesting << " levels deep";
   int64_t value;
   OptionalParseResult intResult = parser.parseOptionalInteger(value);
   if (intResult.has_value()) {
@@ -40,7 +49,7 @@ static ParseResult parseAtom(AsmParser &parser, sym::Expr &result) {
     return success();
   }
   if (succeeded(parser.parseOptionalLParen())) {
-    if (parseSum(parser, result) || parser.parseRParen())
+    if (parseSum(parser, result, depth + 1) || parser.parseRParen())
       return failure();
     return success();
   }
@@ -54,7 +63,7 @@ static ParseResult parseAtom(AsmParser &parser, sym::Expr &result) {
       return failure();
     do {
       sym::Expr arg;
-      if (parseSum(parser, arg))
+      if (parseSum(parser, arg, depth + 1))
         return failure();
       args.push_back(arg);
     } while (succeeded(parser.parseOptionalComma()));
@@ -67,7 +76,8 @@ static ParseResult parseAtom(AsmParser &parser, sym::Expr &result) {
   }
   if (name == "ragged") {
     sym::Expr def;
-    if (parser.parseLess() || parseSum(parser, def) || parser.parseGreater())
+    if (parser.parseLess() || parseSum(parser, def, depth + 1) ||
+        parser.parseGreater())
       return failure();
     result = sym::ragged(def);
     return success();
@@ -78,21 +88,22 @@ static ParseResult parseAtom(AsmParser &parser, sym::Expr &result) {
   return success();
 }
 
-static ParseResult parseProd(AsmParser &parser, sym::Expr &result) {
-  if (parseAtom(parser, result))
+static ParseResult parseProd(AsmParser &parser, sym::Expr &result,
+                             unsigned depth) {
+  if (parseAtom(parser, result, depth))
     return failure();
   while (true) {
     sym::Expr rhs;
     if (succeeded(parser.parseOptionalStar())) {
-      if (parseAtom(parser, rhs))
+      if (parseAtom(parser, rhs, depth))
         return failure();
       result = result * rhs;
     } else if (succeeded(parser.parseOptionalKeyword("floordiv"))) {
-      if (parseAtom(parser, rhs))
+      if (parseAtom(parser, rhs, depth))
         return failure();
       result = sym::floorDiv(result, rhs);
     } else if (succeeded(parser.parseOptionalKeyword("ceildiv"))) {
-      if (parseAtom(parser, rhs))
+      if (parseAtom(parser, rhs, depth))
         return failure();
       result = sym::ceilDiv(result, rhs);
     } else {
@@ -101,13 +112,14 @@ static ParseResult parseProd(AsmParser &parser, sym::Expr &result) {
   }
 }
 
-static ParseResult parseSum(AsmParser &parser, sym::Expr &result) {
-  if (parseProd(parser, result))
+static ParseResult parseSum(AsmParser &parser, sym::Expr &result,
+                            unsigned depth) {
+  if (parseProd(parser, result, depth))
     return failure();
   while (true) {
     sym::Expr rhs;
     if (succeeded(parser.parseOptionalPlus())) {
-      if (parseProd(parser, rhs))
+      if (parseProd(parser, rhs, depth))
         return failure();
       result = result + rhs;
       continue;
@@ -123,15 +135,15 @@ static ParseResult parseSum(AsmParser &parser, sym::Expr &result) {
       while (true) {
         sym::Expr rhs2;
         if (succeeded(parser.parseOptionalStar())) {
-          if (parseAtom(parser, rhs2))
+          if (parseAtom(parser, rhs2, depth))
             return failure();
           term = term * rhs2;
         } else if (succeeded(parser.parseOptionalKeyword("floordiv"))) {
-          if (parseAtom(parser, rhs2))
+          if (parseAtom(parser, rhs2, depth))
             return failure();
           term = sym::floorDiv(term, rhs2);
         } else if (succeeded(parser.parseOptionalKeyword("ceildiv"))) {
-          if (parseAtom(parser, rhs2))
+          if (parseAtom(parser, rhs2, depth))
             return failure();
           term = sym::ceilDiv(term, rhs2);
         } else {
@@ -146,7 +158,7 @@ static ParseResult parseSum(AsmParser &parser, sym::Expr &result) {
 }
 
 ParseResult mlir::step::parseDim(AsmParser &parser, sym::Expr &result) {
-  return parseSum(parser, result);
+  return parseSum(parser, result, /*depth=*/0);
 }
 
 ParseResult mlir::step::parseDimList(AsmParser &parser,
@@ -376,11 +388,9 @@ static LogicalResult checkDimNonNegative(function_ref<InFlightDiagnostic()> emit
   // A size that can never be evaluated: reject it here rather than when a
   // cost report or the simulator first binds the symbols.
   if (dividesByZero(d))
-    return emitError() << what << " '" << dimToString(d)
-                       << "' divides by zero";
+    return emitError() << what << " '" << dimToString(d) << "' divides by zero";
   if (d.isStatic() && !d.getConstant())
-    return emitError() << what << " '" << dimToString(d)
-                       << "' overflows int64";
+    return emitError() << what << " '" << dimToString(d) << "' overflows int64";
   return success();
 }
 
