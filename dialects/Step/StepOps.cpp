@@ -1,12 +1,13 @@
-//===- StepOps.cpp - step dialect operators --------------------------------===//
+//===- StepOps.cpp - step dialect stream operators ------------------------===//
 //
-// Shape rules (result type inference), verifiers and the STeP cost model of
-// every operator. The shape rules follow reference/step.md §3.1; the cost
-// formulas follow §4 and the STeP artifact's `on_chip_requirement` variants.
+// Shape rules (result type inference) and verifiers of the stream operators,
+// following reference/step.md §3.1. Costs are in StepCost.cpp, tile ops in
+// StepTileOps.cpp.
 //
 //===----------------------------------------------------------------------===//
 
 #include "dialects/Step/StepOps.h"
+#include "dialects/Step/StepOpsSupport.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Diagnostics.h"
@@ -17,6 +18,7 @@
 
 using namespace mlir;
 using namespace mlir::step;
+using namespace mlir::step::detail;
 
 #include "dialects/Step/StepInterfaces.cpp.inc"
 
@@ -25,28 +27,6 @@ using namespace mlir::step;
 //===----------------------------------------------------------------------===//
 
 namespace {
-using Dims = SmallVector<sym::Expr>;
-
-StreamType streamOf(Value v) { return cast<StreamType>(v.getType()); }
-
-Dims dimsOf(StreamType t) { return Dims(t.getShape()); }
-
-std::string str(ArrayRef<sym::Expr> dims) { return dimListToString(dims); }
-std::string str(sym::Expr e) { return dimToString(e); }
-
-bool sameDims(ArrayRef<sym::Expr> a, ArrayRef<sym::Expr> b) {
-  return a.size() == b.size() && llvm::equal(a, b);
-}
-
-sym::Expr c(int64_t v) { return sym::constant(v); }
-
-/// Reports an inference failure at the op's location (when there is one).
-template <typename... Args>
-LogicalResult fail(std::optional<Location> loc, StringRef opName,
-                   Args &&...args) {
-  return emitOptionalError(loc, "'step.", opName, "' op ",
-                           std::forward<Args>(args)...);
-}
 
 /// Most outputs a fan-out op (broadcast, parallelize) may have: a guard
 /// against counts that would exhaust memory before anything else is checked.
@@ -73,28 +53,6 @@ LogicalResult checkInRange(std::optional<Location> loc, StringRef opName,
   return success();
 }
 
-/// Likewise for the operand types: checks that every operand has the type
-/// kind the inference casts it to.
-template <typename T>
-LogicalResult checkOperandKinds(std::optional<Location> loc, StringRef opName,
-                                ValueRange operands, StringRef kind) {
-  for (auto [i, v] : llvm::enumerate(operands))
-    if (!isa<T>(v.getType()))
-      return fail(loc, opName, "expected operand #", i, " to be a ", kind,
-                  ", got ", v.getType());
-  return success();
-}
-
-LogicalResult checkStreams(std::optional<Location> loc, StringRef opName,
-                           ValueRange operands) {
-  return checkOperandKinds<StreamType>(loc, opName, operands, "step stream");
-}
-
-LogicalResult checkTiles(std::optional<Location> loc, StringRef opName,
-                         ValueRange operands) {
-  return checkOperandKinds<TileType>(loc, opName, operands, "step tile");
-}
-
 /// The tile type of an off-chip op's `tile` attribute, which the custom
 /// parser accepts as any type.
 FailureOr<TileType> tileAttr(std::optional<Location> loc, StringRef opName,
@@ -109,14 +67,9 @@ bool isIntegerAddress(Type t) {
   if (isa<IntegerType>(t))
     return true;
   if (auto tile = dyn_cast<TileType>(t))
-    return isa<IntegerType>(tile.getElementType()) &&
-           tile.getRows() == c(1) && tile.getCols() == c(1);
+    return isa<IntegerType>(tile.getElementType()) && tile.getRows() == c(1) &&
+           tile.getCols() == c(1);
   return false;
-}
-
-/// The element type of the wider of two scalar types (ties: the first).
-Type widerScalar(Type a, Type b) {
-  return b.getIntOrFloatBitWidth() > a.getIntOrFloatBitWidth() ? b : a;
 }
 
 /// Checks that all streams have the shape of the first; `what` names them.
@@ -154,22 +107,19 @@ FailureOr<StreamType> checkedStream(MLIRContext *ctx,
   return StreamType::get(ctx, dims, elementType);
 }
 
-/// Bytes of the element of the i-th stream in a range.
-sym::Expr elemBytes(Value v) {
-  return getElementBytes(streamOf(v).getElementType());
-}
-
 /// Tile grid of an off-chip tensor: leading dims, then rows/tr and cols/tc.
-FailureOr<SmallVector<int64_t>>
-tileGrid(std::optional<Location> loc, StringRef opName,
-         ArrayRef<int64_t> tensorShape, TileType tile) {
+FailureOr<SmallVector<int64_t>> tileGrid(std::optional<Location> loc,
+                                         StringRef opName,
+                                         ArrayRef<int64_t> tensorShape,
+                                         TileType tile) {
   if (tensorShape.size() < 2)
     return fail(loc, opName, "expected a tensor of rank >= 2, got rank ",
                 tensorShape.size());
   if (!tile.hasStaticShape())
     return fail(loc, opName, "off-chip tiles must have a static shape, got ",
                 Type(tile));
-  int64_t tr = *tile.getRows().getConstant(), tc = *tile.getCols().getConstant();
+  int64_t tr = *tile.getRows().getConstant(),
+          tc = *tile.getCols().getConstant();
   int64_t r = tensorShape[tensorShape.size() - 2];
   int64_t cl = tensorShape.back();
   for (int64_t d : tensorShape)
@@ -285,16 +235,6 @@ LogicalResult LinearLoadOp::inferReturnTypes(MLIRContext *ctx,
   return success();
 }
 
-LogicalResult LinearLoadOp::verify() { return success(); }
-
-sym::Expr LinearLoadOp::getOffChipBytes() {
-  return getResult().getType().getCardinality() * getTile().getBytes();
-}
-
-sym::Expr LinearLoadOp::getOnChipBytes(const CostOptions &o) {
-  return getTile().getBytes() * c(o.mode == 2 ? 2 : 1);
-}
-
 LogicalResult LinearStoreOp::verify() {
   auto in = getInput().getType();
   auto tile = dyn_cast<TileType>(in.getElementType());
@@ -307,17 +247,9 @@ LogicalResult LinearStoreOp::verify() {
   int64_t tiles = gridSize(*grid);
   if (auto n = in.getCardinality().getConstant(); n && *n != tiles)
     return emitOpError("expected 'input' to hold the tensor's ")
-           << tiles << " tiles, got " << *n << " (shape "
-           << str(in.getShape()) << ")";
+           << tiles << " tiles, got " << *n << " (shape " << str(in.getShape())
+           << ")";
   return success();
-}
-
-sym::Expr LinearStoreOp::getOffChipBytes() {
-  return getInput().getType().getCardinality() * elemBytes(getInput());
-}
-
-sym::Expr LinearStoreOp::getOnChipBytes(const CostOptions &o) {
-  return elemBytes(getInput()) * c(o.mode == 2 ? 2 : 1);
 }
 
 LogicalResult RandomLoadOp::inferReturnTypes(MLIRContext *ctx,
@@ -338,16 +270,6 @@ LogicalResult RandomLoadOp::inferReturnTypes(MLIRContext *ctx,
                 addr.getElementType());
   results.push_back(StreamType::get(ctx, addr.getShape(), *tile));
   return success();
-}
-
-LogicalResult RandomLoadOp::verify() { return success(); }
-
-sym::Expr RandomLoadOp::getOffChipBytes() {
-  return getResult().getType().getCardinality() * getTile().getBytes();
-}
-
-sym::Expr RandomLoadOp::getOnChipBytes(const CostOptions &o) {
-  return getTile().getBytes() * c(o.mode == 2 ? 2 : 1);
 }
 
 LogicalResult RandomStoreOp::inferReturnTypes(MLIRContext *ctx,
@@ -377,16 +299,6 @@ LogicalResult RandomStoreOp::inferReturnTypes(MLIRContext *ctx,
   return success();
 }
 
-LogicalResult RandomStoreOp::verify() { return success(); }
-
-sym::Expr RandomStoreOp::getOffChipBytes() {
-  return getData().getType().getCardinality() * elemBytes(getData());
-}
-
-sym::Expr RandomStoreOp::getOnChipBytes(const CostOptions &o) {
-  return elemBytes(getData()) * c(o.mode == 2 ? 2 : 1);
-}
-
 //===----------------------------------------------------------------------===//
 // On-chip memory operators
 //===----------------------------------------------------------------------===//
@@ -413,36 +325,15 @@ LogicalResult BufferizeOp::inferReturnTypes(MLIRContext *ctx,
   Dims inner(shape.begin() + split, shape.end());
   for (size_t i = 1; i < inner.size(); ++i)
     if (inner[i].containsRagged())
-      return fail(loc, "bufferize", "only the outermost buffered dim may be "
-                  "ragged, got buffered dims ", str(inner));
-  auto buf = BufferType::get(ctx, inner, in.getElementType(),
-                             adaptor.getOffchip());
+      return fail(loc, "bufferize",
+                  "only the outermost buffered dim may be "
+                  "ragged, got buffered dims ",
+                  str(inner));
+  auto buf =
+      BufferType::get(ctx, inner, in.getElementType(), adaptor.getOffchip());
   results.push_back(
       StreamType::get(ctx, Dims(shape.begin(), shape.begin() + split), buf));
   return success();
-}
-
-LogicalResult BufferizeOp::verify() { return success(); }
-
-static sym::Expr bufferBytes(BufferType b) {
-  sym::Expr n = c(1);
-  for (sym::Expr d : b.getShape())
-    n = n * d;
-  return n * getElementBytes(b.getElementType());
-}
-
-sym::Expr BufferizeOp::getOffChipBytes() {
-  if (!getOffchip())
-    return c(0);
-  return getInput().getType().getCardinality() * elemBytes(getInput());
-}
-
-sym::Expr BufferizeOp::getOnChipBytes(const CostOptions &) {
-  sym::Expr tile = elemBytes(getInput());
-  if (getOffchip())
-    return tile;
-  auto buf = cast<BufferType>(getResult().getType().getElementType());
-  return tile + c(2) * bufferBytes(buf);
 }
 
 LogicalResult StreamifyOp::inferReturnTypes(MLIRContext *ctx,
@@ -495,26 +386,6 @@ LogicalResult StreamifyOp::inferReturnTypes(MLIRContext *ctx,
   return success();
 }
 
-LogicalResult StreamifyOp::verify() { return success(); }
-
-sym::Expr StreamifyOp::getOffChipBytes() {
-  auto buf = cast<BufferType>(getInput().getType().getElementType());
-  if (!buf.getOffChip())
-    return c(0);
-  return getResult().getType().getCardinality() *
-         getElementBytes(buf.getElementType());
-}
-
-sym::Expr StreamifyOp::getOnChipBytes(const CostOptions &o) {
-  auto buf = cast<BufferType>(getInput().getType().getElementType());
-  sym::Expr tile = getElementBytes(buf.getElementType());
-  if (buf.getOffChip())
-    return tile;
-  if (o.mode == 2)
-    return c(0);
-  return bufferBytes(buf) + tile;
-}
-
 //===----------------------------------------------------------------------===//
 // Routing and merging
 //===----------------------------------------------------------------------===//
@@ -563,14 +434,6 @@ LogicalResult PartitionOp::inferReturnTypes(MLIRContext *ctx,
     results.push_back(StreamType::get(ctx, dims, in.getElementType()));
   }
   return success();
-}
-
-LogicalResult PartitionOp::verify() { return success(); }
-
-sym::Expr PartitionOp::getOnChipBytes(const CostOptions &o) {
-  if (!o.countFifos)
-    return c(0);
-  return elemBytes(getInput()) * c(getNumResults() + 1);
 }
 
 /// Checks that routing inputs are `[D^i, inner...]` with equal inner dims and
@@ -626,8 +489,10 @@ LogicalResult ReassembleOp::inferReturnTypes(MLIRContext *ctx,
   } else {
     auto name = adaptor.getName();
     if (!name)
-      return fail(loc, "reassemble", "needs a 'name' for its ragged dim when "
-                  "the selector is not k-hot (", Type(selTy), ")");
+      return fail(loc, "reassemble",
+                  "needs a 'name' for its ragged dim when "
+                  "the selector is not k-hot (",
+                  Type(selTy), ")");
     if (!sym::isValidSymbolName(*name))
       return fail(loc, "reassemble", "'", *name,
                   "' is not a valid symbol name");
@@ -637,14 +502,6 @@ LogicalResult ReassembleOp::inferReturnTypes(MLIRContext *ctx,
   results.push_back(StreamType::get(
       ctx, dims, streamOf(adaptor.getInputs()[0]).getElementType()));
   return success();
-}
-
-LogicalResult ReassembleOp::verify() { return success(); }
-
-sym::Expr ReassembleOp::getOnChipBytes(const CostOptions &o) {
-  if (!o.countFifos)
-    return c(0);
-  return elemBytes(getInputs()[0]) * c(getInputs().size() + 1);
 }
 
 LogicalResult EagerMergeOp::inferReturnTypes(MLIRContext *ctx,
@@ -674,15 +531,6 @@ LogicalResult EagerMergeOp::inferReturnTypes(MLIRContext *ctx,
   results.push_back(
       StreamType::get(ctx, {total}, SelectorType::get(ctx, n, /*hot=*/1)));
   return success();
-}
-
-LogicalResult EagerMergeOp::verify() { return success(); }
-
-sym::Expr EagerMergeOp::getOnChipBytes(const CostOptions &o) {
-  if (!o.countFifos)
-    return c(0);
-  int64_t n = getInputs().size();
-  return (elemBytes(getInputs()[0]) + c(n)) * c(n + 1);
 }
 
 LogicalResult BroadcastOp::inferReturnTypes(MLIRContext *,
@@ -723,14 +571,6 @@ LogicalResult ParallelizeOp::inferReturnTypes(MLIRContext *ctx,
     results.push_back(*out);
   }
   return success();
-}
-
-LogicalResult ParallelizeOp::verify() { return success(); }
-
-sym::Expr ParallelizeOp::getOnChipBytes(const CostOptions &o) {
-  if (!o.countFifos)
-    return c(0);
-  return elemBytes(getInput()) * c(getCount() + 1);
 }
 
 //===----------------------------------------------------------------------===//
@@ -776,8 +616,8 @@ checkRegion(std::optional<Location> loc, StringRef opName, StringRef regionName,
       return fail(loc, opName, "expected argument #", i, " of the '",
                   regionName, "' region to be ", expectedArgs[i], ", got ",
                   arg.getType());
-  auto yield = dyn_cast_or_null<YieldOp>(
-      block.empty() ? nullptr : &block.back());
+  auto yield =
+      dyn_cast_or_null<YieldOp>(block.empty() ? nullptr : &block.back());
   if (!yield)
     return fail(loc, opName, "expected the '", regionName,
                 "' region to end with step.yield");
@@ -810,46 +650,11 @@ LogicalResult MapOp::inferReturnTypes(MLIRContext *ctx,
   return success();
 }
 
-LogicalResult MapOp::verify() { return success(); }
-
-/// True if the region contains a matmul (STeP counts such maps and accums
-/// with its matmul rule in mode 2).
-static bool hasMatmul(Region &region) {
-  bool found = false;
-  region.walk([&](MatmulOp) { found = true; });
-  return found;
-}
-
-static sym::Expr tileCols(Value stream) {
-  if (auto t = dyn_cast<TileType>(streamOf(stream).getElementType()))
-    return t.getCols();
-  return c(0);
-}
-
-sym::Expr MapOp::getOnChipBytes(const CostOptions &o) {
-  if (!o.countFifos)
-    return c(0);
-  sym::Expr out = elemBytes(getResult());
-  if (o.mode == 2) {
-    // The artifact's matmul rule: 16 rows of the input's columns (counted in
-    // elements, not bytes, as the artifact does), the weight and the output.
-    if (!hasMatmul(getBody()) || getInputs().size() < 2)
-      return c(0);
-    return c(16) * tileCols(getInputs()[0]) + elemBytes(getInputs()[1]) + out;
-  }
-  sym::Expr total = out;
-  for (Value in : getInputs())
-    total = total + elemBytes(in);
-  return total;
-}
-
 /// Shared inference of accum and scan.
-static LogicalResult inferAccumLike(MLIRContext *ctx,
-                                    std::optional<Location> loc,
-                                    StringRef opName, ValueRange inputs,
-                                    int64_t rank, Region &init, Region &update,
-                                    bool keepInner,
-                                    SmallVectorImpl<Type> &results) {
+static LogicalResult
+inferAccumLike(MLIRContext *ctx, std::optional<Location> loc, StringRef opName,
+               ValueRange inputs, int64_t rank, Region &init, Region &update,
+               bool keepInner, SmallVectorImpl<Type> &results) {
   if (failed(checkSameShapes(loc, opName, inputs.getTypes())))
     return failure();
   if (failed(checkAtLeast(loc, opName, "rank", rank, 1)))
@@ -871,8 +676,10 @@ static LogicalResult inferAccumLike(MLIRContext *ctx,
   if (failed(updTypes))
     return failure();
   if (updTypes->size() != 1 || (*updTypes)[0] != acc)
-    return fail(loc, opName, "expected the update region to yield the "
-                "accumulator type ", acc);
+    return fail(loc, opName,
+                "expected the update region to yield the "
+                "accumulator type ",
+                acc);
   ArrayRef<sym::Expr> shape = in.getShape();
   Dims dims(shape.begin(), keepInner ? shape.end() : shape.end() - rank);
   results.push_back(StreamType::get(ctx, dims, acc));
@@ -890,31 +697,6 @@ LogicalResult AccumOp::inferReturnTypes(MLIRContext *ctx,
                         adaptor.getUpdate(), /*keepInner=*/false, results);
 }
 
-LogicalResult AccumOp::verify() { return success(); }
-
-/// STeP's accounting of accumulating operators (Accum, BinaryMapAccum).
-static sym::Expr accumOnChip(const CostOptions &o, ValueRange inputs,
-                             Value result, Region &update) {
-  sym::Expr acc = elemBytes(result);
-  if (!o.countFifos)
-    return acc;
-  if (o.mode == 2) {
-    if (hasMatmul(update) && inputs.size() >= 2)
-      return c(16) * tileCols(inputs[0]) + elemBytes(inputs[1]) + acc;
-    return acc;
-  }
-  // Mode 1 with FIFOs. The artifact charges a two-input accumulation three
-  // times its first input tile (BinaryMapAccum) and otherwise the
-  // accumulator plus the input tile.
-  if (inputs.size() >= 2)
-    return c(3) * elemBytes(inputs[0]);
-  return acc + elemBytes(inputs[0]);
-}
-
-sym::Expr AccumOp::getOnChipBytes(const CostOptions &o) {
-  return accumOnChip(o, getInputs(), getResult(), getUpdate());
-}
-
 LogicalResult ScanOp::inferReturnTypes(MLIRContext *ctx,
                                        std::optional<Location> loc,
                                        Adaptor adaptor,
@@ -924,12 +706,6 @@ LogicalResult ScanOp::inferReturnTypes(MLIRContext *ctx,
   return inferAccumLike(ctx, loc, "scan", adaptor.getInputs(),
                         adaptor.getRank(), adaptor.getInit(),
                         adaptor.getUpdate(), /*keepInner=*/true, results);
-}
-
-LogicalResult ScanOp::verify() { return success(); }
-
-sym::Expr ScanOp::getOnChipBytes(const CostOptions &o) {
-  return accumOnChip(o, getInputs(), getResult(), getUpdate());
 }
 
 LogicalResult FlatMapOp::inferReturnTypes(MLIRContext *ctx,
@@ -944,8 +720,8 @@ LogicalResult FlatMapOp::inferReturnTypes(MLIRContext *ctx,
                              elementTypes(adaptor.getInputs()));
   if (failed(yielded))
     return failure();
-  auto sub = yielded->size() == 1 ? dyn_cast<StreamType>((*yielded)[0])
-                                  : StreamType();
+  auto sub =
+      yielded->size() == 1 ? dyn_cast<StreamType>((*yielded)[0]) : StreamType();
   if (!sub)
     return fail(loc, "flatmap", "expected the body to yield one stream");
   bool dataDependent = false;
@@ -964,7 +740,8 @@ LogicalResult FlatMapOp::inferReturnTypes(MLIRContext *ctx,
     dims.push_back(*d);
   } else {
     if (dataDependent)
-      return fail(loc, "flatmap", "drops padding, so its resulting dim is "
+      return fail(loc, "flatmap",
+                  "drops padding, so its resulting dim is "
                   "data-dependent: state it with 'dim'");
     dims.push_back(in.getShape().back() * sub.getShape().front());
   }
@@ -976,8 +753,6 @@ LogicalResult FlatMapOp::inferReturnTypes(MLIRContext *ctx,
   results.push_back(*result);
   return success();
 }
-
-LogicalResult FlatMapOp::verify() { return success(); }
 
 //===----------------------------------------------------------------------===//
 // Shape operators
@@ -1018,12 +793,6 @@ LogicalResult FlattenOp::inferReturnTypes(MLIRContext *ctx,
   return success();
 }
 
-LogicalResult FlattenOp::verify() { return success(); }
-
-sym::Expr FlattenOp::getOnChipBytes(const CostOptions &o) {
-  return o.countFifos ? c(2) * elemBytes(getResult()) : c(0);
-}
-
 LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *ctx,
                                           std::optional<Location> loc,
                                           Adaptor adaptor,
@@ -1061,12 +830,6 @@ LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *ctx,
   return success();
 }
 
-LogicalResult ReshapeOp::verify() { return success(); }
-
-sym::Expr ReshapeOp::getOnChipBytes(const CostOptions &o) {
-  return o.countFifos ? c(2) * elemBytes(getResult()) : c(0);
-}
-
 LogicalResult PromoteOp::inferReturnTypes(MLIRContext *ctx,
                                           std::optional<Location> loc,
                                           Adaptor adaptor,
@@ -1078,8 +841,8 @@ LogicalResult PromoteOp::inferReturnTypes(MLIRContext *ctx,
   int64_t n = shape.size();
   Dims dims(shape);
   if (auto rank = adaptor.getRank()) {
-    if (failed(checkAtLeast(loc, "promote", "rank",
-                            static_cast<int64_t>(*rank), 1)))
+    if (failed(checkAtLeast(loc, "promote", "rank", static_cast<int64_t>(*rank),
+                            1)))
       return failure();
     if (static_cast<int64_t>(*rank) > n)
       return fail(loc, "promote", "rank ", *rank, " exceeds the ", n,
@@ -1095,12 +858,6 @@ LogicalResult PromoteOp::inferReturnTypes(MLIRContext *ctx,
     return failure();
   results.push_back(*result);
   return success();
-}
-
-LogicalResult PromoteOp::verify() { return success(); }
-
-sym::Expr PromoteOp::getOnChipBytes(const CostOptions &o) {
-  return o.countFifos ? c(2) * elemBytes(getResult()) : c(0);
 }
 
 LogicalResult ExpandOp::inferReturnTypes(MLIRContext *ctx,
@@ -1133,12 +890,6 @@ LogicalResult ExpandOp::inferReturnTypes(MLIRContext *ctx,
   return success();
 }
 
-LogicalResult ExpandOp::verify() { return success(); }
-
-sym::Expr ExpandOp::getOnChipBytes(const CostOptions &o) {
-  return elemBytes(getResult()) * c(o.countFifos ? 2 : 1);
-}
-
 LogicalResult RepeatOp::inferReturnTypes(MLIRContext *ctx,
                                          std::optional<Location> loc,
                                          Adaptor adaptor,
@@ -1153,10 +904,6 @@ LogicalResult RepeatOp::inferReturnTypes(MLIRContext *ctx,
   dims.push_back(c(count));
   results.push_back(StreamType::get(ctx, dims, in.getElementType()));
   return success();
-}
-
-sym::Expr RepeatOp::getOnChipBytes(const CostOptions &o) {
-  return elemBytes(getResult()) * c(o.countFifos ? 2 : 1);
 }
 
 LogicalResult ZipOp::inferReturnTypes(MLIRContext *ctx,
@@ -1175,156 +922,6 @@ LogicalResult ZipOp::inferReturnTypes(MLIRContext *ctx,
       ElemTupleType::get(ctx, elementTypes(adaptor.getInputs()))));
   return success();
 }
-
-LogicalResult ZipOp::verify() { return success(); }
-
-//===----------------------------------------------------------------------===//
-// Tile operations
-//===----------------------------------------------------------------------===//
-
-LogicalResult MatmulOp::inferReturnTypes(MLIRContext *ctx,
-                                         std::optional<Location> loc,
-                                         Adaptor adaptor,
-                                         SmallVectorImpl<Type> &results) {
-  if (failed(checkTiles(loc, "matmul", adaptor.getOperands())))
-    return failure();
-  auto a = cast<TileType>(adaptor.getLhs().getType());
-  auto b = cast<TileType>(adaptor.getRhs().getType());
-  bool tb = adaptor.getTransposeB();
-  sym::Expr k2 = tb ? b.getCols() : b.getRows();
-  sym::Expr n = tb ? b.getRows() : b.getCols();
-  if (a.getCols() != k2)
-    return fail(loc, "matmul", "contraction dims differ: 'lhs' ", Type(a),
-                " has ", str(a.getCols()), " columns, 'rhs' ", Type(b),
-                tb ? " (transposed)" : "", " has ", str(k2), " rows");
-  results.push_back(TileType::get(
-      ctx, a.getRows(), n, widerScalar(a.getElementType(), b.getElementType())));
-  return success();
-}
-
-sym::Expr MatmulOp::getFlops() {
-  auto a = getLhs().getType();
-  auto r = getResult().getType();
-  return c(2) * a.getRows() * a.getCols() * r.getCols();
-}
-
-/// Broadcasting shape rule of the element-wise tile ops.
-static LogicalResult inferBinaryTile(MLIRContext *ctx,
-                                     std::optional<Location> loc,
-                                     StringRef opName, Value lhs, Value rhs,
-                                     SmallVectorImpl<Type> &results) {
-  auto a = cast<TileType>(lhs.getType());
-  auto b = cast<TileType>(rhs.getType());
-  auto pick = [&](sym::Expr x, sym::Expr y) -> sym::Expr {
-    if (x == y || y == c(1))
-      return x;
-    if (x == c(1))
-      return y;
-    return {};
-  };
-  sym::Expr rows = pick(a.getRows(), b.getRows());
-  sym::Expr cols = pick(a.getCols(), b.getCols());
-  if (!rows || !cols)
-    return fail(loc, opName, "shapes of 'lhs' ", Type(a), " and 'rhs' ",
-                Type(b), " are neither equal nor broadcastable");
-  results.push_back(TileType::get(
-      ctx, rows, cols, widerScalar(a.getElementType(), b.getElementType())));
-  return success();
-}
-
-#define STEP_BINARY_TILE_OP(OP, NAME)                                          \
-  LogicalResult OP::inferReturnTypes(MLIRContext *ctx,                         \
-                                     std::optional<Location> loc,              \
-                                     Adaptor adaptor,                          \
-                                     SmallVectorImpl<Type> &results) {         \
-    if (failed(checkTiles(loc, NAME, adaptor.getOperands())))                  \
-      return failure();                                                        \
-    return inferBinaryTile(ctx, loc, NAME, adaptor.getLhs(), adaptor.getRhs(), \
-                           results);                                           \
-  }                                                                            \
-  sym::Expr OP::getFlops() { return getResult().getType().getNumElements(); }
-STEP_BINARY_TILE_OP(AddOp, "add")
-STEP_BINARY_TILE_OP(SubOp, "sub")
-STEP_BINARY_TILE_OP(MulOp, "mul")
-STEP_BINARY_TILE_OP(DivOp, "div")
-#undef STEP_BINARY_TILE_OP
-
-#define STEP_UNARY_TILE_OP(OP, NAME, FLOPS)                                    \
-  LogicalResult OP::inferReturnTypes(MLIRContext *,                            \
-                                     std::optional<Location> loc,              \
-                                     Adaptor adaptor,                          \
-                                     SmallVectorImpl<Type> &results) {         \
-    if (failed(checkTiles(loc, NAME, adaptor.getOperands())))                  \
-      return failure();                                                        \
-    results.push_back(adaptor.getInput().getType());                           \
-    return success();                                                          \
-  }                                                                            \
-  sym::Expr OP::getFlops() {                                                   \
-    return c(FLOPS) * getInput().getType().getNumElements();                   \
-  }
-STEP_UNARY_TILE_OP(ExpOp, "exp", 4)
-STEP_UNARY_TILE_OP(SiluOp, "silu", 8)
-#undef STEP_UNARY_TILE_OP
-
-#define STEP_ROW_REDUCE_OP(OP, NAME)                                           \
-  LogicalResult OP::inferReturnTypes(MLIRContext *ctx,                         \
-                                     std::optional<Location> loc,              \
-                                     Adaptor adaptor,                          \
-                                     SmallVectorImpl<Type> &results) {         \
-    if (failed(checkTiles(loc, NAME, adaptor.getOperands())))                  \
-      return failure();                                                        \
-    auto t = cast<TileType>(adaptor.getInput().getType());                     \
-    results.push_back(TileType::get(ctx, t.getRows(), c(1),                    \
-                                    t.getElementType()));                      \
-    return success();                                                          \
-  }                                                                            \
-  sym::Expr OP::getFlops() { return getInput().getType().getNumElements(); }
-STEP_ROW_REDUCE_OP(RowSumOp, "row_sum")
-STEP_ROW_REDUCE_OP(RowMaxOp, "row_max")
-#undef STEP_ROW_REDUCE_OP
-
-LogicalResult RetileRowsOp::inferReturnTypes(MLIRContext *,
-                                             std::optional<Location> loc,
-                                             Adaptor adaptor,
-                                             SmallVectorImpl<Type> &results) {
-  if (failed(checkTiles(loc, "retile_rows", adaptor.getOperands())))
-    return failure();
-  results.push_back(adaptor.getAcc().getType());
-  return success();
-}
-
-LogicalResult RetileRowsOp::verify() {
-  auto acc = getAcc().getType(), rows = getRows().getType();
-  if (acc.getCols() != rows.getCols())
-    return emitOpError("expected 'rows' ")
-           << Type(rows) << " to have the columns of 'acc' " << Type(acc);
-  return success();
-}
-
-sym::Expr RetileRowsOp::getFlops() { return c(0); }
-
-LogicalResult SplitRowsOp::inferReturnTypes(MLIRContext *ctx,
-                                            std::optional<Location> loc,
-                                            Adaptor adaptor,
-                                            SmallVectorImpl<Type> &results) {
-  if (failed(checkTiles(loc, "split_rows", adaptor.getOperands())))
-    return failure();
-  auto t = cast<TileType>(adaptor.getInput().getType());
-  results.push_back(StreamType::get(
-      ctx, {t.getRows()}, TileType::get(ctx, c(1), t.getCols(),
-                                        t.getElementType())));
-  return success();
-}
-
-LogicalResult SplitRowsOp::verify() {
-  if (!(*this)->getParentOfType<FlatMapOp>())
-    return emitOpError("is only valid inside step.flatmap");
-  return success();
-}
-
-sym::Expr SplitRowsOp::getFlops() { return c(0); }
-
-sym::Expr ZerosOp::getFlops() { return c(0); }
 
 #define GET_OP_CLASSES
 #include "dialects/Step/StepOps.cpp.inc"

@@ -74,7 +74,6 @@ def Step_LinearLoadOp : Step_InferredStreamOp<"linear_load", [], BothCosts> {
     $tensor $tensor_shape `as` $tile `view` $view (`stride` $stride^)?
     (`ref` $ref^ `:` qualified(type($ref)))? attr-dict
   }];
-  let hasVerifier = 1;
 }
 
 def Step_LinearStoreOp : Step_StreamOp<"linear_store", [], BothCosts> {
@@ -115,7 +114,6 @@ def Step_RandomLoadOp : Step_InferredStreamOp<"random_load", [], BothCosts> {
   let assemblyFormat = [{
     $tensor $tensor_shape `as` $tile `addr` $addr attr-dict `:` qualified(type($addr))
   }];
-  let hasVerifier = 1;
 }
 
 def Step_RandomStoreOp : Step_InferredStreamOp<"random_store", [], BothCosts> {
@@ -136,7 +134,6 @@ def Step_RandomStoreOp : Step_InferredStreamOp<"random_store", [], BothCosts> {
   let assemblyFormat = [{
     $tensor $tensor_shape `addr` $addr `:` qualified(type($addr)) `data` $data `:` qualified(type($data)) attr-dict
   }];
-  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -163,7 +160,6 @@ def Step_BufferizeOp : Step_InferredStreamOp<"bufferize", [], BothCosts> {
   let arguments = (ins Step_AnyStream:$input, Step_PosI64:$rank, UnitAttr:$offchip);
   let results = (outs Step_AnyStream:$result);
   let assemblyFormat = "$input `rank` $rank (`offchip` $offchip^)? attr-dict `:` qualified(type($input))";
-  let hasVerifier = 1;
 }
 
 def Step_StreamifyOp : Step_InferredStreamOp<"streamify", [], BothCosts> {
@@ -195,7 +191,6 @@ def Step_StreamifyOp : Step_InferredStreamOp<"streamify", [], BothCosts> {
     $input (`repeat` $repeat^)? (`ref` $ref^ `rank` $repeat_rank)? attr-dict `:`
     qualified(type($input)) (`,` qualified(type($ref))^)?
   }];
-  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -226,7 +221,6 @@ def Step_PartitionOp : Step_InferredStreamOp<"partition", [], OnChipCost> {
   let assemblyFormat = [{
     $input `by` $sel `rank` $rank `names` $names attr-dict `:` qualified(type($input)) `,` qualified(type($sel))
   }];
-  let hasVerifier = 1;
 }
 
 def Step_ReassembleOp : Step_InferredStreamOp<"reassemble", [], OnChipCost> {
@@ -253,7 +247,6 @@ def Step_ReassembleOp : Step_InferredStreamOp<"reassemble", [], OnChipCost> {
   let assemblyFormat = [{
     $inputs `by` $sel `rank` $rank (`name` $name^)? attr-dict `:` `(` qualified(type($inputs)) `)` `,` qualified(type($sel))
   }];
-  let hasVerifier = 1;
 }
 
 def Step_EagerMergeOp : Step_InferredStreamOp<"eager_merge", [], OnChipCost> {
@@ -276,7 +269,6 @@ def Step_EagerMergeOp : Step_InferredStreamOp<"eager_merge", [], OnChipCost> {
   let arguments = (ins Variadic<Step_AnyStream>:$inputs, Step_NonNegI64:$rank);
   let results = (outs Step_AnyStream:$data, Step_AnyStream:$selector);
   let assemblyFormat = "$inputs `rank` $rank attr-dict `:` qualified(type($inputs))";
-  let hasVerifier = 1;
 }
 
 def Step_BroadcastOp : Step_InferredStreamOp<"broadcast"> {
@@ -312,7 +304,6 @@ def Step_ParallelizeOp : Step_InferredStreamOp<"parallelize", [], OnChipCost> {
                        ConfinedAttr<I64Attr, [IntMinValue<2>]>:$count);
   let results = (outs Variadic<Step_AnyStream>:$outputs);
   let assemblyFormat = "$input `rank` $rank `count` $count attr-dict `:` qualified(type($input))";
-  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -393,7 +384,6 @@ def Step_MapOp : Step_InferredStreamOp<"map", [RecursiveMemoryEffects], OnChipCo
   let results = (outs Step_AnyStream:$result);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = "$inputs attr-dict `:` qualified(type($inputs)) $body";
-  let hasVerifier = 1;
 }
 
 def Step_AccumOp : Step_InferredStreamOp<"accum", [], OnChipCost> {
@@ -424,7 +414,6 @@ def Step_AccumOp : Step_InferredStreamOp<"accum", [], OnChipCost> {
   let assemblyFormat = [{
     $inputs `rank` $rank attr-dict `:` qualified(type($inputs)) `init` $init `update` $update
   }];
-  let hasVerifier = 1;
 }
 
 def Step_ScanOp : Step_InferredStreamOp<"scan", [], OnChipCost> {
@@ -450,7 +439,6 @@ def Step_ScanOp : Step_InferredStreamOp<"scan", [], OnChipCost> {
   let assemblyFormat = [{
     $inputs `rank` $rank attr-dict `:` qualified(type($inputs)) `init` $init `update` $update
   }];
-  let hasVerifier = 1;
 }
 
 def Step_FlatMapOp : Step_InferredStreamOp<"flatmap", [RecursiveMemoryEffects]> {
@@ -476,7 +464,6 @@ def Step_FlatMapOp : Step_InferredStreamOp<"flatmap", [RecursiveMemoryEffects]> 
   let results = (outs Step_AnyStream:$result);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = "$inputs (`dim` $dim^)? attr-dict `:` qualified(type($inputs)) $body";
-  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -499,7 +486,6 @@ def Step_FlattenOp : Step_InferredStreamOp<"flatten", [], OnChipCost> {
   let arguments = (ins Step_AnyStream:$input, Step_NonNegI64:$min, Step_NonNegI64:$max);
   let results = (outs Step_AnyStream:$result);
   let assemblyFormat = "$input `ranks` $min `to` $max attr-dict `:` qualified(type($input))";
-  let hasVerifier = 1;
 }
 
 def Step_ReshapeOp : Step_InferredStreamOp<"reshape", [], OnChipCost> {
@@ -524,7 +510,6 @@ def Step_ReshapeOp : Step_InferredStreamOp<"reshape", [], OnChipCost> {
                        DefaultValuedAttr<F64Attr, "0.0">:$pad);
   let results = (outs Step_AnyStream:$result, Step_AnyStream:$padding);
   let assemblyFormat = "$input `rank` $rank `chunk` $chunk attr-dict `:` qualified(type($input))";
-  let hasVerifier = 1;
 }
 
 def Step_PromoteOp : Step_InferredStreamOp<"promote", [], OnChipCost> {
@@ -544,7 +529,6 @@ def Step_PromoteOp : Step_InferredStreamOp<"promote", [], OnChipCost> {
   let arguments = (ins Step_AnyStream:$input, OptionalAttr<Step_PosI64>:$rank);
   let results = (outs Step_AnyStream:$result);
   let assemblyFormat = "$input (`rank` $rank^)? attr-dict `:` qualified(type($input))";
-  let hasVerifier = 1;
 }
 
 def Step_ExpandOp : Step_InferredStreamOp<"expand", [], OnChipCost> {
@@ -564,7 +548,6 @@ def Step_ExpandOp : Step_InferredStreamOp<"expand", [], OnChipCost> {
   let arguments = (ins Step_AnyStream:$input, Step_AnyStream:$ref, Step_PosI64:$rank);
   let results = (outs Step_AnyStream:$result);
   let assemblyFormat = "$input `to` $ref `rank` $rank attr-dict `:` qualified(type($input)) `,` qualified(type($ref))";
-  let hasVerifier = 1;
 }
 
 def Step_RepeatOp : Step_InferredStreamOp<"repeat", [], OnChipCost> {
@@ -594,7 +577,6 @@ def Step_ZipOp : Step_InferredStreamOp<"zip"> {
   let arguments = (ins Variadic<Step_AnyStream>:$inputs);
   let results = (outs Step_AnyStream:$result);
   let assemblyFormat = "$inputs attr-dict `:` qualified(type($inputs))";
-  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//
