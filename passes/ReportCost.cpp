@@ -134,23 +134,12 @@ struct ReportCostPass : public mlir::step::impl::StepReportCostBase<ReportCostPa
     // Every symbol that occurs in the module's stream types.
     std::set<std::string> known;
     getOperation()->walk([&](Operation *op) {
-      auto collect = [&](Type t) {
-        t.walk([&](Type sub) {
-          if (auto s = dyn_cast<StreamType>(sub))
-            for (sym::Expr d : s.getShape())
-              d.collectSymbols(known);
-          if (auto tile = dyn_cast<TileType>(sub)) {
-            tile.getRows().collectSymbols(known);
-            tile.getCols().collectSymbols(known);
-          }
-        });
-      };
       for (Type t : op->getResultTypes())
-        collect(t);
+        collectSymbols(t, known);
       for (Region &r : op->getRegions())
         for (Block &b : r)
           for (Type t : b.getArgumentTypes())
-            collect(t);
+            collectSymbols(t, known);
     });
     for (auto &[name, v] : values)
       if (!known.count(name)) {

@@ -36,27 +36,13 @@ struct VerifyGraphPass
   /// argument, a runtime-input source's type, or a routing op's names.
   LogicalResult checkSymbolsKnown() {
     std::set<std::string> known;
-    auto collect = [](Type t, std::set<std::string> &out) {
-      t.walk([&](Type sub) {
-        if (auto s = dyn_cast<StreamType>(sub))
-          for (sym::Expr d : s.getShape())
-            d.collectSymbols(out);
-        if (auto b = dyn_cast<BufferType>(sub))
-          for (sym::Expr d : b.getShape())
-            d.collectSymbols(out);
-        if (auto tile = dyn_cast<TileType>(sub)) {
-          tile.getRows().collectSymbols(out);
-          tile.getCols().collectSymbols(out);
-        }
-      });
-    };
     getOperation()->walk([&](Operation *op) {
       if (auto func = dyn_cast<FunctionOpInterface>(op))
         for (Type t : func.getArgumentTypes())
-          collect(t, known);
+          collectSymbols(t, known);
       if (isa<SelectGenOp, MetadataGenOp>(op))
         for (Type t : op->getResultTypes())
-          collect(t, known);
+          collectSymbols(t, known);
       if (auto p = dyn_cast<PartitionOp>(op))
         for (Attribute a : p.getNames())
           known.insert(cast<StringAttr>(a).getValue().str());
@@ -70,7 +56,7 @@ struct VerifyGraphPass
         return;
       std::set<std::string> used;
       for (Type t : op->getResultTypes())
-        collect(t, used);
+        collectSymbols(t, used);
       for (const std::string &s : used)
         if (!known.count(s)) {
           op->emitError() << "unknown symbol '" << s

@@ -88,28 +88,31 @@ static ParseResult parseAtom(AsmParser &parser, sym::Expr &result,
   return success();
 }
 
+/// Parses the `('*' | 'floordiv' | 'ceildiv') atom` tail of a product whose
+/// first factor is already in `result`.
+static ParseResult parseProdTail(AsmParser &parser, sym::Expr &result,
+                                 unsigned depth) {
+  while (true) {
+    bool mul = succeeded(parser.parseOptionalStar());
+    bool floor = !mul && succeeded(parser.parseOptionalKeyword("floordiv"));
+    bool ceil = !mul && !floor &&
+                succeeded(parser.parseOptionalKeyword("ceildiv"));
+    if (!mul && !floor && !ceil)
+      return success();
+    sym::Expr rhs;
+    if (parseAtom(parser, rhs, depth))
+      return failure();
+    result = mul     ? result * rhs
+             : floor ? sym::floorDiv(result, rhs)
+                     : sym::ceilDiv(result, rhs);
+  }
+}
+
 static ParseResult parseProd(AsmParser &parser, sym::Expr &result,
                              unsigned depth) {
   if (parseAtom(parser, result, depth))
     return failure();
-  while (true) {
-    sym::Expr rhs;
-    if (succeeded(parser.parseOptionalStar())) {
-      if (parseAtom(parser, rhs, depth))
-        return failure();
-      result = result * rhs;
-    } else if (succeeded(parser.parseOptionalKeyword("floordiv"))) {
-      if (parseAtom(parser, rhs, depth))
-        return failure();
-      result = sym::floorDiv(result, rhs);
-    } else if (succeeded(parser.parseOptionalKeyword("ceildiv"))) {
-      if (parseAtom(parser, rhs, depth))
-        return failure();
-      result = sym::ceilDiv(result, rhs);
-    } else {
-      return success();
-    }
-  }
+  return parseProdTail(parser, result, depth);
 }
 
 static ParseResult parseSum(AsmParser &parser, sym::Expr &result,
@@ -117,43 +120,25 @@ static ParseResult parseSum(AsmParser &parser, sym::Expr &result,
   if (parseProd(parser, result, depth))
     return failure();
   while (true) {
-    sym::Expr rhs;
+    sym::Expr term;
     if (succeeded(parser.parseOptionalPlus())) {
-      if (parseProd(parser, rhs, depth))
+      if (parseProd(parser, term, depth))
         return failure();
-      result = result + rhs;
-      continue;
-    }
-    // `- 3` arrives as the integer -3: treat it as a subtraction.
-    int64_t value;
-    OptionalParseResult neg = parser.parseOptionalInteger(value);
-    if (neg.has_value()) {
-      if (failed(*neg))
-        return failure();
-      sym::Expr term = sym::constant(value);
-      // A product may follow: `- 2 * B0`.
-      while (true) {
-        sym::Expr rhs2;
-        if (succeeded(parser.parseOptionalStar())) {
-          if (parseAtom(parser, rhs2, depth))
-            return failure();
-          term = term * rhs2;
-        } else if (succeeded(parser.parseOptionalKeyword("floordiv"))) {
-          if (parseAtom(parser, rhs2, depth))
-            return failure();
-          term = sym::floorDiv(term, rhs2);
-        } else if (succeeded(parser.parseOptionalKeyword("ceildiv"))) {
-          if (parseAtom(parser, rhs2, depth))
-            return failure();
-          term = sym::ceilDiv(term, rhs2);
-        } else {
-          break;
-        }
-      }
       result = result + term;
       continue;
     }
-    return success();
+    // MLIR lexes `- 2 * B0` as the integer -2 followed by `* B0`: a
+    // subtraction whose product starts with a negative constant.
+    int64_t value;
+    OptionalParseResult neg = parser.parseOptionalInteger(value);
+    if (!neg.has_value())
+      return success();
+    if (failed(*neg))
+      return failure();
+    term = sym::constant(value);
+    if (parseProdTail(parser, term, depth))
+      return failure();
+    result = result + term;
   }
 }
 
@@ -357,6 +342,21 @@ sym::Expr mlir::step::getElementBytes(Type type) {
     return total;
   }
   return sym::constant(getScalarBytes(type));
+}
+
+void mlir::step::collectSymbols(Type type, std::set<std::string> &out) {
+  type.walk([&](Type sub) {
+    if (auto s = dyn_cast<StreamType>(sub))
+      for (sym::Expr d : s.getShape())
+        d.collectSymbols(out);
+    if (auto b = dyn_cast<BufferType>(sub))
+      for (sym::Expr d : b.getShape())
+        d.collectSymbols(out);
+    if (auto tile = dyn_cast<TileType>(sub)) {
+      tile.getRows().collectSymbols(out);
+      tile.getCols().collectSymbols(out);
+    }
+  });
 }
 
 //===----------------------------------------------------------------------===//

@@ -16,6 +16,9 @@
 #include "mlir/IR/Types.h"
 #include "llvm/ADT/Hashing.h"
 
+#include <set>
+#include <string>
+
 namespace step::sym {
 /// Expressions are interned and canonical, so the node address is a valid
 /// hash for MLIR's type uniquing.
@@ -49,6 +52,9 @@ void printElementType(AsmPrinter &printer, Type type);
 sym::Expr getElementBytes(Type type);
 /// Bytes of one scalar of a builtin integer or float type (i1 counts 1).
 int64_t getScalarBytes(Type type);
+/// Adds the names of the symbols in the dims of `type` and of every type
+/// nested in it (stream shapes, buffer shapes, tile rows and columns).
+void collectSymbols(Type type, std::set<std::string> &out);
 } // namespace mlir::step
 
 #define GET_TYPEDEF_CLASSES
