@@ -1,0 +1,149 @@
+//===- OpComponent.cpp - base of the operator components ------------------===//
+//
+// Attribute access, naming in messages, cost helpers, and the factory that
+// maps an operator kind to its component.
+//
+//===----------------------------------------------------------------------===//
+
+#include "simulator/components/OpComponent.h"
+
+#include "simulator/Error.h"
+
+using namespace step::sim;
+
+OpComponent::OpComponent(const proto::Operator &op, SimContext &ctx)
+    : Component(op.kind(), op.kind() + "#" + std::to_string(op.id()),
+                op.location()),
+      op(op), ctx(ctx) {
+  recordIntervals = ctx.options.trace;
+  computeBw = intAttr("compute_bw", ctx.defaultComputeBw);
+  if (computeBw <= 0)
+    error("compute_bw must be positive");
+}
+
+std::string OpComponent::describe() const {
+  std::string s = "'" + op.kind() + "'";
+  if (!op.location().empty())
+    s += " at " + op.location();
+  else
+    s += " (operator #" + std::to_string(op.id()) + ")";
+  return s;
+}
+
+void OpComponent::error(const std::string &what) const {
+  fail(describe(), ": ", what);
+}
+
+int64_t OpComponent::intAttr(const std::string &name) const {
+  auto it = op.attrs().find(name);
+  if (it == op.attrs().end())
+    error("missing attribute '" + name + "'");
+  if (it->second.value_case() != proto::Attr::kI)
+    error("attribute '" + name + "' must be an integer");
+  return it->second.i();
+}
+
+int64_t OpComponent::intAttr(const std::string &name, int64_t fallback) const {
+  return hasAttr(name) ? intAttr(name) : fallback;
+}
+
+bool OpComponent::boolAttr(const std::string &name) const {
+  auto it = op.attrs().find(name);
+  return it != op.attrs().end() && it->second.b();
+}
+
+std::string OpComponent::stringAttr(const std::string &name) const {
+  auto it = op.attrs().find(name);
+  if (it == op.attrs().end())
+    error("missing attribute '" + name + "'");
+  if (it->second.value_case() != proto::Attr::kS)
+    error("attribute '" + name + "' must be a string");
+  return it->second.s();
+}
+
+std::vector<int64_t> OpComponent::intsAttr(const std::string &name) const {
+  auto it = op.attrs().find(name);
+  if (it == op.attrs().end())
+    error("missing attribute '" + name + "'");
+  if (it->second.value_case() != proto::Attr::kInts)
+    error("attribute '" + name + "' must be a list of integers");
+  return {it->second.ints().values().begin(), it->second.ints().values().end()};
+}
+
+std::vector<int64_t>
+OpComponent::intsAttr(const std::string &name,
+                      std::vector<int64_t> fallback) const {
+  return hasAttr(name) ? intsAttr(name) : fallback;
+}
+
+const proto::ElementType &OpComponent::typeAttr(const std::string &name) const {
+  auto it = op.attrs().find(name);
+  if (it == op.attrs().end())
+    error("missing attribute '" + name + "'");
+  if (it->second.value_case() != proto::Attr::kType)
+    error("attribute '" + name + "' must be a type");
+  return it->second.type();
+}
+
+Channel &OpComponent::in(size_t i) const {
+  if (i >= inputs.size())
+    error("expected at least " + std::to_string(i + 1) + " inputs, got " +
+          std::to_string(inputs.size()));
+  return *inputs[i];
+}
+
+Channel &OpComponent::out(size_t i) const {
+  if (i >= outputs.size())
+    error("expected at least " + std::to_string(i + 1) + " outputs, got " +
+          std::to_string(outputs.size()));
+  return *outputs[i];
+}
+
+Time OpComponent::loadCycles(const std::vector<Value> &values) const {
+  Time t = 0;
+  for (const Value &v : values) {
+    if (v.kind == Value::Kind::Tuple && v.parts)
+      t += loadCycles(*v.parts);
+    else if (v.kind == Value::Kind::Tile && v.readFromMu)
+      t += memCycles(v.tileBytes());
+  }
+  return t;
+}
+
+Value OpComponent::makeTile(const proto::ElementType &type) const {
+  if (!type.has_tile())
+    error("expected a tile type");
+  auto dim = [&](const proto::Dim &d) -> int64_t {
+    const std::string &s = d.expr();
+    if (s.empty() || !std::all_of(s.begin(), s.end(), ::isdigit))
+      error("expected a static tile dimension, got '" + s + "'");
+    return std::stoll(s);
+  };
+  return Value::tile(dim(type.tile().rows()), dim(type.tile().cols()),
+                     scalarBytes(type.tile().scalar()));
+}
+
+std::unique_ptr<OpComponent> step::sim::createComponent(const proto::Operator &op,
+                                                        SimContext &ctx) {
+  using Create = std::unique_ptr<OpComponent> (*)(const proto::Operator &,
+                                                  SimContext &);
+  static const std::map<std::string, Create> table = {
+      {"linear_load", createLinearLoad},   {"linear_store", createLinearStore},
+      {"random_load", createRandomLoad},   {"random_store", createRandomStore},
+      {"bufferize", createBufferize},      {"streamify", createStreamify},
+      {"partition", createPartition},      {"reassemble", createReassemble},
+      {"eager_merge", createEagerMerge},   {"broadcast", createBroadcast},
+      {"parallelize", createParallelize},  {"select_gen", createSelectGen},
+      {"metadata_gen", createMetadataGen}, {"map", createMap},
+      {"accum", createAccum},              {"scan", createScan},
+      {"flatmap", createFlatMap},          {"flatten", createFlatten},
+      {"reshape", createReshape},          {"promote", createPromote},
+      {"expand", createExpand},            {"repeat", createRepeat},
+      {"zip", createZip}};
+  auto it = table.find(op.kind());
+  if (it == table.end())
+    fail(op.location().empty() ? "operator #" + std::to_string(op.id())
+                               : op.location(),
+         ": unknown operator kind '", op.kind(), "'");
+  return it->second(op, ctx);
+}

@@ -1,0 +1,48 @@
+//===- RandomStore.cpp - RandomOffChipStore -------------------------------===//
+//
+// Writes each data tile at the matching address and acknowledges it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "simulator/components/OpComponent.h"
+
+using namespace step::sim;
+
+namespace {
+class RandomStore : public OpComponent {
+public:
+  RandomStore(const proto::Operator &op, SimContext &ctx)
+      : OpComponent(op, ctx) {
+    par = intAttr("par_dispatch", ctx.parDispatch);
+    port = ctx.memory->addClient(this, /*isWriter=*/true);
+  }
+
+  Task run() override {
+    while (true) {
+      std::optional<Token> addr = co_await dequeue(in(0));
+      const Token *data = co_await peek(in(1));
+      if (!addr || !data) {
+        if (addr || data)
+          error("'addr' and 'data' streams have different lengths");
+        break;
+      }
+      Value v = data->value;
+      co_await ctx.memory->access(*this, port, requestsFor(v), par);
+      ctx.offChipWritten += v.tileBytes();
+      co_await dequeue(in(1));
+      co_await send(out(0), Value::scalarValue(1), addr->stop);
+    }
+  }
+
+  void onFinish() override { ctx.memory->clientFinished(now); }
+
+private:
+  int64_t par = 1;
+  int port = 0;
+};
+} // namespace
+
+std::unique_ptr<OpComponent>
+step::sim::createRandomStore(const proto::Operator &op, SimContext &ctx) {
+  return std::make_unique<RandomStore>(op, ctx);
+}
