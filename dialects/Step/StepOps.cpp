@@ -182,16 +182,20 @@ LogicalResult LinearLoadOp::inferReturnTypes(MLIRContext *ctx,
   if (failed(grid))
     return failure();
   ArrayRef<int64_t> view = adaptor.getView();
-  if (view.empty() || view.size() > grid->size())
+  // Without strides the view walks the trailing grid dims, so it has at
+  // most as many dims as the grid; with strides it may repeat tiles (stride
+  // 0) and have any number of dims.
+  if (view.empty() ||
+      (!adaptor.getStride() && view.size() > grid->size()))
     return fail(loc, "linear_load", "expected 1 to ", grid->size(),
-                " view dims, got ", view.size());
+                " view dims without 'stride', got ", view.size());
   for (int64_t v : view)
     if (v <= 0)
       return fail(loc, "linear_load", "expected positive view dims, got [",
                   view, "]");
   // Default stride: row-major over the trailing grid dims the view covers.
   SmallVector<int64_t> stride;
-  size_t off = grid->size() - view.size();
+  size_t off = grid->size() - std::min(grid->size(), view.size());
   if (auto s = adaptor.getStride()) {
     stride.assign(s->begin(), s->end());
     if (stride.size() != view.size())

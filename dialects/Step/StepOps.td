@@ -59,6 +59,10 @@ def Step_LinearLoadOp : Step_InferredStreamOp<"linear_load", [], BothCosts> {
     Cost: off-chip traffic is `|result| * |tile|`; on-chip one tile (mode 1)
     or two (mode 2, double buffering).
 
+    Simulation: one request per tile row and request-sized column chunk,
+    `par_dispatch` requests per cycle (default: the architecture's), one
+    tile in flight; loaded tiles sit in a memory unit.
+
     ```mlir
     // W1 of Mixtral (4096 x 14336) in 4096x64 tiles, once per token tile.
     %w = step.linear_load "w1" [4096, 14336] as !step.tile<4096x64xbf16>
@@ -68,7 +72,8 @@ def Step_LinearLoadOp : Step_InferredStreamOp<"linear_load", [], BothCosts> {
   }];
   let arguments = (ins Optional<Step_AnyStream>:$ref, StrAttr:$tensor,
                        DenseI64ArrayAttr:$tensor_shape, TypeAttrOf<Step_AnyTile>:$tile,
-                       DenseI64ArrayAttr:$view, OptionalAttr<DenseI64ArrayAttr>:$stride);
+                       DenseI64ArrayAttr:$view, OptionalAttr<DenseI64ArrayAttr>:$stride,
+                       OptionalAttr<Step_PosI64>:$par_dispatch);
   let results = (outs Step_AnyStream:$result);
   let assemblyFormat = [{
     $tensor $tensor_shape `as` $tile `view` $view (`stride` $stride^)?
@@ -84,14 +89,16 @@ def Step_LinearStoreOp : Step_StreamOp<"linear_store", [], BothCosts> {
     static it must cover the tensor exactly.
 
     Cost: off-chip traffic `|input| * |tile|`; on-chip one tile (mode 1) or
-    two (mode 2).
+    two (mode 2). Simulation: `par_dispatch` write requests per cycle; a tile
+    leaves the input FIFO when all its writes are acknowledged.
 
     ```mlir
     step.linear_store %y to "out" [64, 4096] : !step.stream<[1, 64], tile<1x4096xf32>>
     ```
   }];
   let arguments = (ins Step_AnyStream:$input, StrAttr:$tensor,
-                       DenseI64ArrayAttr:$tensor_shape);
+                       DenseI64ArrayAttr:$tensor_shape,
+                       OptionalAttr<Step_PosI64>:$par_dispatch);
   let assemblyFormat = "$input `to` $tensor $tensor_shape attr-dict `:` qualified(type($input))";
   let hasVerifier = 1;
 }
@@ -109,7 +116,8 @@ def Step_RandomLoadOp : Step_InferredStreamOp<"random_load", [], BothCosts> {
     ```
   }];
   let arguments = (ins Step_AnyStream:$addr, StrAttr:$tensor,
-                       DenseI64ArrayAttr:$tensor_shape, TypeAttrOf<Step_AnyTile>:$tile);
+                       DenseI64ArrayAttr:$tensor_shape, TypeAttrOf<Step_AnyTile>:$tile,
+                       OptionalAttr<Step_PosI64>:$par_dispatch);
   let results = (outs Step_AnyStream:$result);
   let assemblyFormat = [{
     $tensor $tensor_shape `as` $tile `addr` $addr attr-dict `:` qualified(type($addr))
@@ -129,7 +137,8 @@ def Step_RandomStoreOp : Step_InferredStreamOp<"random_store", [], BothCosts> {
     ```
   }];
   let arguments = (ins Step_AnyStream:$addr, Step_AnyStream:$data,
-                       StrAttr:$tensor, DenseI64ArrayAttr:$tensor_shape);
+                       StrAttr:$tensor, DenseI64ArrayAttr:$tensor_shape,
+                       OptionalAttr<Step_PosI64>:$par_dispatch);
   let results = (outs Step_AnyStream:$result);
   let assemblyFormat = [{
     $tensor $tensor_shape `addr` $addr `:` qualified(type($addr)) `data` $data `:` qualified(type($data)) attr-dict
@@ -369,7 +378,9 @@ def Step_MapOp : Step_InferredStreamOp<"map", [RecursiveMemoryEffects], OnChipCo
     feed the region's block arguments element by element; the yielded value
     becomes the output element. The result has the inputs' shape and the
     yielded element type. `compute_bw` (FLOPs/cycle) is the compute bandwidth
-    allocated to the operator, used by the simulator.
+    allocated to the operator, used by the simulator; `write_back_mu` says the
+    result is written to a memory unit (its store cycles count, and its
+    consumers pay memory-unit load cycles), as STeP's `write_back_mu`.
 
     ```mlir
     %h = step.map %x, %w : !step.stream<[C0, 224], tile<16x4096xf32>>,
@@ -380,7 +391,8 @@ def Step_MapOp : Step_InferredStreamOp<"map", [RecursiveMemoryEffects], OnChipCo
     }
     ```
   }];
-  let arguments = (ins Variadic<Step_AnyStream>:$inputs, OptionalAttr<Step_PosI64>:$compute_bw);
+  let arguments = (ins Variadic<Step_AnyStream>:$inputs, OptionalAttr<Step_PosI64>:$compute_bw,
+                       UnitAttr:$write_back_mu);
   let results = (outs Step_AnyStream:$result);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = "$inputs attr-dict `:` qualified(type($inputs)) $body";
@@ -396,6 +408,8 @@ def Step_AccumOp : Step_InferredStreamOp<"accum", [], OnChipCost> {
     it is emitted. The result has shape `[D_a..D_b]` and the accumulator's
     type, which may be larger than the input tile and dynamically shaped
     (`retile_rows` packing a runtime number of rows into one tile).
+    `compute_bw` and `write_back_mu` are as for `map`; the result is written
+    back at the end of each group.
 
     ```mlir
     %t = step.accum %x rank 1 : !step.stream<[C0, 16], tile<1x4096xbf16>>
@@ -408,7 +422,8 @@ def Step_AccumOp : Step_InferredStreamOp<"accum", [], OnChipCost> {
     ```
   }];
   let arguments = (ins Variadic<Step_AnyStream>:$inputs, Step_PosI64:$rank,
-                       OptionalAttr<Step_PosI64>:$compute_bw);
+                       OptionalAttr<Step_PosI64>:$compute_bw,
+                       UnitAttr:$write_back_mu);
   let results = (outs Step_AnyStream:$result);
   let regions = (region SizedRegion<1>:$init, SizedRegion<1>:$update);
   let assemblyFormat = [{
@@ -433,7 +448,8 @@ def Step_ScanOp : Step_InferredStreamOp<"scan", [], OnChipCost> {
     ```
   }];
   let arguments = (ins Variadic<Step_AnyStream>:$inputs, Step_PosI64:$rank,
-                       OptionalAttr<Step_PosI64>:$compute_bw);
+                       OptionalAttr<Step_PosI64>:$compute_bw,
+                       UnitAttr:$write_back_mu);
   let results = (outs Step_AnyStream:$result);
   let regions = (region SizedRegion<1>:$init, SizedRegion<1>:$update);
   let assemblyFormat = [{

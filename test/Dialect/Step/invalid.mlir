@@ -369,7 +369,7 @@ func.func @load_too_many_tiles() {
 // -----
 
 func.func @load_view_rank() {
-  // expected-error@+1 {{'step.linear_load' op expected 1 to 2 view dims, got 3}}
+  // expected-error@+1 {{'step.linear_load' op expected 1 to 2 view dims without 'stride', got 3}}
   %a = step.linear_load "w" [64, 64] as !step.tile<16x64xf32> view [1, 1, 1]
   return
 }

@@ -1,0 +1,230 @@
+//===- Tensors.cpp - reading and writing runtime inputs -------------------===//
+
+#include "runtime/Tensors.h"
+
+#include "simulator/Error.h"
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+using namespace step;
+using sim::fail;
+
+namespace {
+std::string readAll(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    fail(path, ": cannot open");
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return buf.str();
+}
+} // namespace
+
+sim::Tensor runtime::loadNpy(const std::string &path) {
+  std::string bytes = readAll(path);
+  if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0)
+    fail(path, ": not a .npy file (bad magic)");
+  int major = static_cast<unsigned char>(bytes[6]);
+  size_t headerLen, offset;
+  if (major == 1) {
+    headerLen = static_cast<unsigned char>(bytes[8]) |
+                (static_cast<unsigned char>(bytes[9]) << 8);
+    offset = 10;
+  } else if (major == 2 || major == 3) {
+    if (bytes.size() < 12)
+      fail(path, ": truncated .npy header");
+    headerLen = 0;
+    for (int i = 0; i < 4; ++i)
+      headerLen |= size_t(static_cast<unsigned char>(bytes[8 + i])) << (8 * i);
+    offset = 12;
+  } else {
+    fail(path, ": unsupported .npy version ", major);
+  }
+  if (offset + headerLen > bytes.size())
+    fail(path, ": truncated .npy header");
+  std::string header = bytes.substr(offset, headerLen);
+  std::smatch m;
+  if (!std::regex_search(header, m, std::regex("'descr':\\s*'([^']*)'")))
+    fail(path, ": .npy header has no 'descr'");
+  std::string descr = m[1];
+  if (std::regex_search(header, std::regex("'fortran_order':\\s*True")))
+    fail(path, ": Fortran-order arrays are not supported (save with C order)");
+  if (!std::regex_search(header, m, std::regex("'shape':\\s*\\(([^)]*)\\)")))
+    fail(path, ": .npy header has no 'shape'");
+  sim::Tensor t;
+  std::string dims = m[1];
+  std::regex num("\\d+");
+  for (auto it = std::sregex_iterator(dims.begin(), dims.end(), num);
+       it != std::sregex_iterator(); ++it)
+    t.shape.push_back(std::stoll(it->str()));
+  size_t n = static_cast<size_t>(t.numElements());
+  const char *data = bytes.data() + offset + headerLen;
+  size_t avail = bytes.size() - offset - headerLen;
+  auto need = [&](size_t width) {
+    if (avail < n * width)
+      fail(path, ": holds ", avail, " data bytes, the shape needs ", n * width);
+  };
+  if (descr == "<f4" || descr == "<f8") {
+    size_t w = descr == "<f4" ? 4 : 8;
+    need(w);
+    t.floats.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      if (w == 4) {
+        float f;
+        std::memcpy(&f, data + 4 * i, 4);
+        t.floats[i] = f;
+      } else {
+        double d;
+        std::memcpy(&d, data + 8 * i, 8);
+        t.floats[i] = static_cast<float>(d);
+      }
+    }
+  } else if (descr == "<i4" || descr == "<i8" || descr == "|b1" ||
+             descr == "|u1" || descr == "|i1") {
+    size_t w = descr == "<i8" ? 8 : descr == "<i4" ? 4 : 1;
+    need(w);
+    t.isInteger = true;
+    t.ints.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      if (w == 8) {
+        int64_t v;
+        std::memcpy(&v, data + 8 * i, 8);
+        t.ints[i] = v;
+      } else if (w == 4) {
+        int32_t v;
+        std::memcpy(&v, data + 4 * i, 4);
+        t.ints[i] = v;
+      } else {
+        t.ints[i] = descr == "|i1" ? static_cast<signed char>(data[i])
+                                   : static_cast<unsigned char>(data[i]);
+      }
+    }
+  } else {
+    fail(path, ": unsupported dtype '", descr,
+         "' (float32/64, int32/64, bool, uint8, int8)");
+  }
+  return t;
+}
+
+void runtime::saveNpy(const std::string &path, const sim::Tensor &t,
+                      bool overwrite) {
+  if (!overwrite && std::ifstream(path))
+    fail(path, ": exists; refusing to overwrite it");
+  std::string shape = "(";
+  for (size_t i = 0; i < t.shape.size(); ++i)
+    shape += std::to_string(t.shape[i]) + (t.shape.size() == 1 ? "," : i + 1 < t.shape.size() ? ", " : "");
+  shape += ")";
+  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': " +
+                       shape + ", }";
+  size_t total = 10 + header.size() + 1;
+  header.append((64 - total % 64) % 64, ' ');
+  header += '\n';
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    if (!out)
+      fail(path, ": cannot write");
+    out.write("\x93NUMPY\x01\x00", 8);
+    char len[2] = {static_cast<char>(header.size() & 0xff),
+                   static_cast<char>(header.size() >> 8)};
+    out.write(len, 2);
+    out << header;
+    out.write(reinterpret_cast<const char *>(t.floats.data()),
+              static_cast<std::streamsize>(4 * t.floats.size()));
+    if (!out)
+      fail(path, ": write failed");
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0)
+    fail(path, ": cannot move the output into place");
+}
+
+sim::Tensor runtime::loadIntCsv(const std::string &path) {
+  std::ifstream in(path);
+  if (!in)
+    fail(path, ": cannot open");
+  sim::Tensor t;
+  t.isInteger = true;
+  std::string line;
+  int lineNo = 0;
+  size_t columns = 0;
+  bool dropFirst = false;
+  int64_t rows = 0;
+  while (std::getline(in, line)) {
+    ++lineNo;
+    if (!line.empty() && line.back() == '\r')
+      line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos)
+      continue;
+    std::vector<std::string> cells;
+    std::stringstream ss(line);
+    std::string cell;
+    while (std::getline(ss, cell, ','))
+      cells.push_back(cell);
+    auto isNumber = [](const std::string &c) {
+      size_t i = c.find_first_not_of(" \t");
+      if (i == std::string::npos)
+        return false;
+      if (c[i] == '-' || c[i] == '+')
+        ++i;
+      return i < c.size() && std::isdigit(static_cast<unsigned char>(c[i]));
+    };
+    if (rows == 0 && columns == 0 && !cells.empty() && !isNumber(cells[0])) {
+      std::string first = cells[0];
+      first.erase(0, first.find_first_not_of(" \t"));
+      dropFirst = first.rfind("token", 0) == 0;
+      columns = cells.size();
+      continue; // header
+    }
+    if (columns == 0)
+      columns = cells.size();
+    if (cells.size() != columns)
+      fail(path, ":", lineNo, ": expected ", columns, " values, got ",
+           cells.size());
+    for (size_t i = dropFirst ? 1 : 0; i < cells.size(); ++i) {
+      try {
+        size_t used = 0;
+        int64_t v = std::stoll(cells[i], &used);
+        if (cells[i].find_first_not_of(" \t", used) != std::string::npos)
+          throw std::invalid_argument("trailing");
+        t.ints.push_back(v);
+      } catch (const std::exception &) {
+        fail(path, ":", lineNo, ": '", cells[i], "' is not an integer");
+      }
+    }
+    ++rows;
+  }
+  if (rows == 0)
+    fail(path, ": no data rows");
+  t.shape = {rows, static_cast<int64_t>(columns - (dropFirst ? 1 : 0))};
+  return t;
+}
+
+sim::Tensor runtime::loadTensor(const std::string &path) {
+  auto ends = [&](const char *ext) {
+    size_t n = std::strlen(ext);
+    return path.size() >= n && path.compare(path.size() - n, n, ext) == 0;
+  };
+  if (ends(".npy"))
+    return loadNpy(path);
+  if (ends(".csv"))
+    return loadIntCsv(path);
+  fail(path, ": unknown input format (expected .npy or .csv)");
+}
+
+sim::RuntimeInputs runtime::loadBindings(const std::vector<std::string> &specs) {
+  sim::RuntimeInputs inputs;
+  for (const std::string &s : specs) {
+    size_t eq = s.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == s.size())
+      fail("bad binding '", s, "': expected NAME=FILE");
+    std::string name = s.substr(0, eq);
+    if (inputs.count(name))
+      fail("bad binding '", s, "': '", name, "' is bound twice");
+    inputs[name] = loadTensor(s.substr(eq + 1));
+  }
+  return inputs;
+}

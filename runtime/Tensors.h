@@ -1,0 +1,35 @@
+//===- Tensors.h - reading and writing runtime inputs ------------*- C++ -*-===//
+//
+// Binds named runtime inputs from files: NumPy .npy arrays (float32/64,
+// int32/64, bool) and integer CSV tables (routing traces, KV lengths).
+// Errors name the file and, for CSV, the line. No MLIR.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef STEP_RUNTIME_TENSORS_H
+#define STEP_RUNTIME_TENSORS_H
+
+#include "simulator/Simulator.h"
+
+#include <string>
+
+namespace step::runtime {
+
+/// Reads a .npy file (C order). Throws sim::InputError naming the file.
+sim::Tensor loadNpy(const std::string &path);
+/// Writes a float tensor as .npy (float32), atomically: to a temporary file
+/// renamed into place. Refuses to overwrite an existing file unless
+/// `overwrite` (outputs the tool itself created earlier may be replaced).
+void saveNpy(const std::string &path, const sim::Tensor &t, bool overwrite);
+/// Reads an integer CSV table: an optional header line (a first cell that
+/// is not a number), then rows of equal length. A first column headed
+/// `token` is an index and is dropped. Shape: [rows, columns].
+sim::Tensor loadIntCsv(const std::string &path);
+/// Loads by extension (.npy or .csv).
+sim::Tensor loadTensor(const std::string &path);
+/// Parses `NAME=FILE` bindings and loads each file.
+sim::RuntimeInputs loadBindings(const std::vector<std::string> &specs);
+
+} // namespace step::runtime
+
+#endif // STEP_RUNTIME_TENSORS_H

@@ -1,0 +1,356 @@
+//===- step-sim.cpp - the fabric simulator driver -------------------------===//
+//
+// Simulates a step graph (.mlir through the translate library, or a SimGraph
+// in binary .pb or text .pbtxt) on an architecture, with runtime inputs bound
+// from files, and prints cycles and statistics.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/Step/StepDialect.h"
+#include "runtime/Tensors.h"
+#include "simulator/Error.h"
+#include "simulator/Simulator.h"
+#include "translate/SimGraphExport.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/SourceMgr.h"
+
+#include <google/protobuf/text_format.h>
+#include <tbb/parallel_for.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+namespace cl = llvm::cl;
+using namespace step;
+
+static cl::opt<std::string> inputFile(cl::Positional,
+                                      cl::desc("<graph: .mlir, .pb or .pbtxt>"));
+static cl::opt<std::string> archFile("arch", cl::desc("Architecture file (.pbtxt)"),
+                                     cl::value_desc("file"));
+static cl::list<std::string> binds("bind",
+                                   cl::desc("Bind a runtime input: NAME=FILE "
+                                            "(.npy or .csv)"),
+                                   cl::value_desc("name=file"));
+static cl::opt<std::string> funcName(
+    "function", cl::desc("Function of a .mlir input to simulate"));
+static cl::opt<bool> functional(
+    "functional", cl::desc("Carry data in tiles and compute (default: "
+                           "timing only)"));
+static cl::opt<std::string> statsFormat(
+    "stats", cl::desc("Print statistics as 'text' (default), 'json' or 'csv'"),
+    cl::init("text"));
+static cl::opt<std::string> traceFile(
+    "trace", cl::desc("Write a Chrome trace of operator activity (opens in "
+                      "Perfetto)"),
+    cl::value_desc("out.json"));
+static cl::list<std::string> saves(
+    "save", cl::desc("Functional mode: write a stored tensor: NAME=FILE.npy"),
+    cl::value_desc("name=file"));
+static cl::opt<std::string> sweepFile(
+    "sweep", cl::desc("Run the variants listed in FILE in parallel (one per "
+                      "line: LABEL GRAPH ARCH [NAME=FILE ...]); prints CSV"),
+    cl::value_desc("file"));
+static cl::opt<bool> requestLevel(
+    "request-level-memory",
+    cl::desc("Simulate off-chip memory request by request (slow; checks the "
+             "aggregate model)"));
+static cl::opt<bool> quiet("quiet", cl::desc("No progress line on stderr"));
+
+namespace {
+
+bool endsWith(const std::string &s, const std::string &ext) {
+  return s.size() >= ext.size() &&
+         s.compare(s.size() - ext.size(), ext.size(), ext) == 0;
+}
+
+/// Reads a graph from .mlir (translated), .pb or .pbtxt.
+sim::proto::SimGraph loadGraph(const std::string &path,
+                               const std::string &function) {
+  sim::proto::SimGraph graph;
+  if (endsWith(path, ".mlir")) {
+    mlir::MLIRContext context;
+    context.loadDialect<mlir::step::StepDialect, mlir::func::FuncDialect>();
+    llvm::SourceMgr sourceMgr;
+    mlir::SourceMgrDiagnosticHandler handler(sourceMgr, &context);
+    auto buffer = llvm::MemoryBuffer::getFile(path);
+    if (!buffer)
+      sim::fail(path, ": cannot open");
+    sourceMgr.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc());
+    auto module = mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, &context);
+    if (!module || failed(mlir::step::exportSimGraph(*module, function, graph)))
+      sim::fail(path, ": cannot translate the graph (see the errors above)");
+    return graph;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    sim::fail(path, ": cannot open");
+  std::stringstream buf;
+  buf << in.rdbuf();
+  if (endsWith(path, ".pbtxt")) {
+    google::protobuf::TextFormat::Parser parser;
+    if (!parser.ParseFromString(buf.str(), &graph))
+      sim::fail(path, ": malformed SimGraph text");
+  } else if (!graph.ParseFromString(buf.str())) {
+    sim::fail(path, ": malformed SimGraph (expected a .pb from step-translate)");
+  }
+  return graph;
+}
+
+/// A progress line on stderr once a run has taken more than three seconds.
+struct Progress {
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last = start;
+  bool shown = false;
+  void operator()(int64_t cycle) {
+    auto now = std::chrono::steady_clock::now();
+    if (now - start < std::chrono::seconds(3) ||
+        now - last < std::chrono::seconds(1))
+      return;
+    last = now;
+    shown = true;
+    double s = std::chrono::duration<double>(now - start).count();
+    std::fprintf(stderr, "\r[step-sim] %.0f s, simulated cycle %lld", s,
+                 static_cast<long long>(cycle));
+  }
+  void done() {
+    if (shown)
+      std::fprintf(stderr, "\n");
+  }
+};
+
+std::string jsonEscape(const std::string &s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\')
+      out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+void printText(const sim::SimResult &r, double seconds) {
+  std::cout << "cycles: " << r.cycles << "\n";
+  std::cout << "off-chip bytes read: " << r.offChipBytesRead
+            << ", written: " << r.offChipBytesWritten << " ("
+            << r.offChipRequests << " requests)\n";
+  std::cout << "peak on-chip bytes (measured): " << r.peakOnChipBytes << "\n";
+  std::cout << std::fixed << std::setprecision(1)
+            << "FLOPs/cycle: allocated " << r.allocatedFlopsPerCycle
+            << ", achieved " << r.achievedFlopsPerCycle << " (" << r.totalFlops
+            << " FLOPs)\n";
+  std::cout << "simulation: " << std::setprecision(3) << seconds << " s, "
+            << r.transfers << " channel transfers, " << r.resumptions
+            << " operator resumptions\n";
+  std::cout << "operators (cycles):\n";
+  std::cout << "  " << std::left << std::setw(5) << "id" << std::setw(14)
+            << "kind" << std::right << std::setw(11) << "busy" << std::setw(11)
+            << "stall-in" << std::setw(11) << "stall-out" << std::setw(11)
+            << "idle" << std::setw(7) << "util" << "  location\n";
+  for (const sim::OperatorStats &o : r.operators)
+    std::cout << "  " << std::left << std::setw(5) << o.id << std::setw(14)
+              << o.kind << std::right << std::setw(11) << o.busy
+              << std::setw(11) << o.stalledIn << std::setw(11) << o.stalledOut
+              << std::setw(11) << o.idle << std::setw(6) << std::setprecision(1)
+              << 100.0 * o.utilization << "%  " << o.location << "\n";
+}
+
+void printJson(const sim::SimResult &r, double seconds) {
+  std::cout << "{\n  \"cycles\": " << r.cycles
+            << ",\n  \"offchip_bytes_read\": " << r.offChipBytesRead
+            << ",\n  \"offchip_bytes_written\": " << r.offChipBytesWritten
+            << ",\n  \"offchip_requests\": " << r.offChipRequests
+            << ",\n  \"peak_onchip_bytes\": " << r.peakOnChipBytes
+            << ",\n  \"allocated_flops_per_cycle\": " << r.allocatedFlopsPerCycle
+            << ",\n  \"achieved_flops_per_cycle\": " << r.achievedFlopsPerCycle
+            << ",\n  \"total_flops\": " << r.totalFlops
+            << ",\n  \"wall_seconds\": " << seconds
+            << ",\n  \"transfers\": " << r.transfers << ",\n  \"operators\": [";
+  for (size_t i = 0; i < r.operators.size(); ++i) {
+    const sim::OperatorStats &o = r.operators[i];
+    std::cout << (i ? "," : "") << "\n    {\"id\": " << o.id << ", \"kind\": \""
+              << o.kind << "\", \"location\": \"" << jsonEscape(o.location)
+              << "\", \"busy\": " << o.busy << ", \"stalled_in\": "
+              << o.stalledIn << ", \"stalled_out\": " << o.stalledOut
+              << ", \"idle\": " << o.idle << ", \"utilization\": "
+              << o.utilization << ", \"flops\": " << o.flops
+              << ", \"compute_bw\": " << o.computeBw << "}";
+  }
+  std::cout << "\n  ]\n}\n";
+}
+
+void printCsv(const sim::SimResult &r) {
+  std::cout << "id,kind,location,busy,stalled_in,stalled_out,idle,"
+               "utilization,flops,compute_bw\n";
+  for (const sim::OperatorStats &o : r.operators)
+    std::cout << o.id << "," << o.kind << ",\"" << o.location << "\","
+              << o.busy << "," << o.stalledIn << "," << o.stalledOut << ","
+              << o.idle << "," << o.utilization << "," << o.flops << ","
+              << o.computeBw << "\n";
+  std::cout << "total,cycles=" << r.cycles << ",,,,,,,,\n";
+}
+
+void writeTrace(const std::string &path, const sim::SimResult &r) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp);
+    if (!out)
+      sim::fail(path, ": cannot write the trace");
+    out << "{\"displayTimeUnit\": \"ns\", \"otherData\": {\"time unit\": "
+           "\"1 us = 1 cycle\"}, \"traceEvents\": [";
+    bool first = true;
+    for (const sim::OperatorStats &o : r.operators) {
+      out << (first ? "" : ",") << "\n{\"ph\": \"M\", \"name\": "
+          << "\"thread_name\", \"pid\": 1, \"tid\": " << o.id
+          << ", \"args\": {\"name\": \"" << o.id << " " << o.kind << " "
+          << jsonEscape(o.location) << "\"}}";
+      first = false;
+      for (auto [s, e] : o.busyIntervals)
+        out << ",\n{\"ph\": \"X\", \"name\": \"" << o.kind
+            << "\", \"pid\": 1, \"tid\": " << o.id << ", \"ts\": " << s
+            << ", \"dur\": " << (e - s) << "}";
+    }
+    out << "\n]}\n";
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0)
+    sim::fail(path, ": cannot move the trace into place");
+}
+
+int runSweep() {
+  std::ifstream in(sweepFile);
+  if (!in)
+    sim::fail(sweepFile, ": cannot open");
+  struct Variant {
+    std::string label, graph, arch;
+    std::vector<std::string> binds;
+    int line;
+  };
+  std::vector<Variant> variants;
+  std::string line;
+  int lineNo = 0;
+  while (std::getline(in, line)) {
+    ++lineNo;
+    if (line.empty() || line[0] == '#')
+      continue;
+    std::stringstream ss(line);
+    Variant v;
+    v.line = lineNo;
+    if (!(ss >> v.label >> v.graph >> v.arch))
+      sim::fail(sweepFile, ":", lineNo, ": expected LABEL GRAPH ARCH [NAME=FILE ...]");
+    std::string b;
+    while (ss >> b)
+      v.binds.push_back(b);
+    variants.push_back(v);
+  }
+  // Graphs are translated serially (MLIR contexts are heavy); the
+  // simulations run in parallel.
+  std::vector<sim::proto::SimGraph> graphs(variants.size());
+  std::vector<sim::Architecture> archs;
+  std::vector<sim::RuntimeInputs> inputs(variants.size());
+  for (size_t i = 0; i < variants.size(); ++i) {
+    graphs[i] = loadGraph(variants[i].graph, funcName);
+    archs.push_back(sim::Architecture::loadFile(variants[i].arch));
+    inputs[i] = runtime::loadBindings(variants[i].binds);
+  }
+  std::vector<sim::SimResult> results(variants.size());
+  std::vector<std::string> errors(variants.size());
+  sim::SimOptions options;
+  options.functional = functional;
+  options.requestLevelMemory = requestLevel;
+  tbb::parallel_for(size_t(0), variants.size(), [&](size_t i) {
+    try {
+      results[i] = sim::simulate(graphs[i], archs[i], inputs[i], options);
+    } catch (const std::exception &e) {
+      errors[i] = e.what();
+    }
+  });
+  std::cout << "label,cycles,offchip_bytes_read,offchip_bytes_written,"
+               "peak_onchip_bytes,achieved_flops_per_cycle\n";
+  int failed = 0;
+  for (size_t i = 0; i < variants.size(); ++i) {
+    if (!errors[i].empty()) {
+      std::cerr << sweepFile << ":" << variants[i].line << ": "
+                << variants[i].label << ": " << errors[i] << "\n";
+      ++failed;
+      continue;
+    }
+    const sim::SimResult &r = results[i];
+    std::cout << variants[i].label << "," << r.cycles << ","
+              << r.offChipBytesRead << "," << r.offChipBytesWritten << ","
+              << r.peakOnChipBytes << "," << r.achievedFlopsPerCycle << "\n";
+  }
+  return failed ? 1 : 0;
+}
+
+int run() {
+  if (!sweepFile.empty())
+    return runSweep();
+  if (inputFile.empty())
+    sim::fail("step-sim: no graph given (a .mlir, .pb or .pbtxt file)");
+  if (archFile.empty())
+    sim::fail("step-sim: --arch is required (for example arch/sn40l_like.pbtxt)");
+  if (statsFormat != "text" && statsFormat != "json" && statsFormat != "csv")
+    sim::fail("step-sim: --stats must be text, json or csv, got '",
+              statsFormat, "'");
+  sim::Architecture arch = sim::Architecture::loadFile(archFile);
+  sim::proto::SimGraph graph = loadGraph(inputFile, funcName);
+  sim::RuntimeInputs inputs = runtime::loadBindings(binds);
+  sim::SimOptions options;
+  options.functional = functional;
+  options.trace = !traceFile.empty();
+  options.requestLevelMemory = requestLevel;
+  Progress progress;
+  if (!quiet)
+    options.progress = [&](int64_t c) { progress(c); };
+  auto start = std::chrono::steady_clock::now();
+  sim::SimResult result = sim::simulate(graph, arch, inputs, options);
+  double seconds = std::chrono::duration<double>(
+                       std::chrono::steady_clock::now() - start)
+                       .count();
+  progress.done();
+  if (statsFormat == "json")
+    printJson(result, seconds);
+  else if (statsFormat == "csv")
+    printCsv(result);
+  else
+    printText(result, seconds);
+  if (!traceFile.empty())
+    writeTrace(traceFile, result);
+  for (const std::string &s : saves) {
+    size_t eq = s.find('=');
+    if (eq == std::string::npos)
+      sim::fail("bad --save '", s, "': expected NAME=FILE.npy");
+    auto it = result.stored.find(s.substr(0, eq));
+    if (it == result.stored.end())
+      sim::fail("bad --save '", s, "': no tensor '", s.substr(0, eq),
+                "' was stored (functional mode stores linear_store outputs)");
+    runtime::saveNpy(s.substr(eq + 1), it->second, /*overwrite=*/false);
+  }
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM y(argc, argv);
+  cl::ParseCommandLineOptions(argc, argv,
+                              "step-sim: discrete-event simulation of a step "
+                              "graph on a spatial dataflow fabric\n");
+  try {
+    return run();
+  } catch (const sim::DeadlockError &e) {
+    std::cerr << "error: " << e.what();
+    return 2;
+  } catch (const std::exception &e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+}
