@@ -241,6 +241,13 @@ public:
   std::vector<std::pair<Time, int64_t>> *occupancy = nullptr;
 
   uint64_t getResumptions() const { return resumptions; }
+  /// The largest final clock over all components (after run()).
+  Time getLastFinish() const {
+    Time t = 0;
+    for (const Component *c : components)
+      t = std::max(t, c->stats.finishedAt);
+    return t;
+  }
   uint64_t getTransfers() const { return transfers; }
   void countTransfer() { ++transfers; }
 

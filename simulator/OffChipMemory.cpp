@@ -161,9 +161,10 @@ Task AggregateMemory::run() {
     serveCycle(t);
     now = t + 1;
   }
-  // STeP's controller notices at the cycle the last client ended and tells
-  // its channels, which end one cycle later.
-  now = std::max(now, lastClientEnd) + 1;
+  // STeP's controller checks for closed clients at the start of a cycle,
+  // before the clients run in it: it notices the last one the cycle after
+  // it ended, then tells its channels, which end one cycle later.
+  now = std::max(now, lastClientEnd + 1) + 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -253,15 +254,18 @@ Task RequestLevelMemory::run() {
   const int64_t c = params.channels;
   int64_t off = 0;
   while (true) {
-    // Everyone at this cycle runs first: a cycle's chunks are all in place.
-    co_await WakeAt{*this, now};
-    Time t = now;
+    // The controller checks for closed clients at the start of its cycle,
+    // before the clients run in it (so it sees a client that ends at cycle
+    // t only at t + 1)...
     bool open = false;
     for (auto &a : addr)
       if (!a->closed || !a->queue.empty())
         open = true;
     if (!open)
       break;
+    // ...then lets everyone at this cycle run: its chunks are all in place.
+    co_await WakeAt{*this, now};
+    Time t = now;
     for (int64_t ch = 0; ch < c; ++ch) {
       Channel &from = *fromChannel[ch];
       if (!from.queue.empty() && from.queue.front().time <= t) {

@@ -143,9 +143,9 @@ SimResult step::sim::simulate(const proto::SimGraph &graph,
   engine.run();
 
   SimResult result;
-  Time cycles = memory->stats.finishedAt;
-  for (auto &c : components)
-    cycles = std::max(cycles, c->stats.finishedAt);
+  // Every component's final clock, memory channels included (STeP reports
+  // the largest).
+  Time cycles = engine.getLastFinish();
   result.cycles = cycles;
   for (auto &c : components) {
     OperatorStats s;

@@ -15,8 +15,6 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
-#include "llvm/Support/CommandLine.h"
-#include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
 
 #include <google/protobuf/text_format.h>
@@ -29,41 +27,96 @@
 #include <iostream>
 #include <sstream>
 
-namespace cl = llvm::cl;
 using namespace step;
 
-static cl::opt<std::string> inputFile(cl::Positional,
-                                      cl::desc("<graph: .mlir, .pb or .pbtxt>"));
-static cl::opt<std::string> archFile("arch", cl::desc("Architecture file (.pbtxt)"),
-                                     cl::value_desc("file"));
-static cl::list<std::string> binds("bind",
-                                   cl::desc("Bind a runtime input: NAME=FILE "
-                                            "(.npy or .csv)"),
-                                   cl::value_desc("name=file"));
-static cl::opt<std::string> funcName(
-    "function", cl::desc("Function of a .mlir input to simulate"));
-static cl::opt<bool> functional(
-    "functional", cl::desc("Carry data in tiles and compute (default: "
-                           "timing only)"));
-static cl::opt<std::string> statsFormat(
-    "stats", cl::desc("Print statistics as 'text' (default), 'json' or 'csv'"),
-    cl::init("text"));
-static cl::opt<std::string> traceFile(
-    "trace", cl::desc("Write a Chrome trace of operator activity (opens in "
-                      "Perfetto)"),
-    cl::value_desc("out.json"));
-static cl::list<std::string> saves(
-    "save", cl::desc("Functional mode: write a stored tensor: NAME=FILE.npy"),
-    cl::value_desc("name=file"));
-static cl::opt<std::string> sweepFile(
-    "sweep", cl::desc("Run the variants listed in FILE in parallel (one per "
-                      "line: LABEL GRAPH ARCH [NAME=FILE ...]); prints CSV"),
-    cl::value_desc("file"));
-static cl::opt<bool> requestLevel(
-    "request-level-memory",
-    cl::desc("Simulate off-chip memory request by request (slow; checks the "
-             "aggregate model)"));
-static cl::opt<bool> quiet("quiet", cl::desc("No progress line on stderr"));
+// Options. LLVM's command-line library owns `-stats`, so step-sim parses its
+// own arguments (see usage()).
+namespace {
+struct Options {
+  std::string inputFile, archFile, funcName, statsFormat = "text", traceFile,
+      sweepFile;
+  std::vector<std::string> binds, saves;
+  bool functional = false, requestLevel = false, quiet = false;
+};
+Options opts;
+
+const char *usageText =
+    "usage: step-sim GRAPH --arch FILE [options]\n"
+    "       step-sim --sweep FILE [options]\n"
+    "\n"
+    "Simulates a step graph (.mlir, or a SimGraph .pb/.pbtxt from\n"
+    "step-translate) on a spatial dataflow fabric and prints cycles and\n"
+    "statistics.\n"
+    "\n"
+    "  --arch FILE            architecture description (arch/*.pbtxt)\n"
+    "  --bind NAME=FILE       bind a runtime input (.npy or .csv); repeatable\n"
+    "  --function NAME        function of a .mlir input (default: the only one)\n"
+    "  --functional           tiles carry data and tile ops compute\n"
+    "  --stats text|json|csv  statistics format on stdout (default text)\n"
+    "  --trace FILE           Chrome trace of operator activity (Perfetto)\n"
+    "  --save NAME=FILE.npy   functional mode: write a stored tensor\n"
+    "  --sweep FILE           run the variants of FILE in parallel, one per\n"
+    "                         line: LABEL GRAPH ARCH [NAME=FILE ...]; prints CSV\n"
+    "  --request-level-memory simulate HBM request by request (slow; checks)\n"
+    "  --quiet                no progress line on stderr\n"
+    "  --help                 this text\n"
+    "\n"
+    "Exit status: 0 success, 1 bad input, 2 deadlock.\n";
+
+void parseArgs(int argc, char **argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    std::string value;
+    bool hasValue = false;
+    if (a.rfind("--", 0) == 0) {
+      size_t eq = a.find('=');
+      if (eq != std::string::npos) {
+        value = a.substr(eq + 1);
+        a = a.substr(0, eq);
+        hasValue = true;
+      }
+    }
+    auto take = [&]() -> std::string {
+      if (hasValue)
+        return value;
+      if (i + 1 >= argc)
+        sim::fail("step-sim: ", a, " needs a value (see --help)");
+      return argv[++i];
+    };
+    if (a == "--help" || a == "-h") {
+      std::cout << usageText;
+      std::exit(0);
+    } else if (a == "--arch") {
+      opts.archFile = take();
+    } else if (a == "--bind") {
+      opts.binds.push_back(take());
+    } else if (a == "--function") {
+      opts.funcName = take();
+    } else if (a == "--functional") {
+      opts.functional = true;
+    } else if (a == "--stats") {
+      opts.statsFormat = take();
+    } else if (a == "--trace") {
+      opts.traceFile = take();
+    } else if (a == "--save") {
+      opts.saves.push_back(take());
+    } else if (a == "--sweep") {
+      opts.sweepFile = take();
+    } else if (a == "--request-level-memory") {
+      opts.requestLevel = true;
+    } else if (a == "--quiet") {
+      opts.quiet = true;
+    } else if (a.rfind("-", 0) == 0 && a.size() > 1) {
+      sim::fail("step-sim: unknown option '", a, "' (see --help)");
+    } else if (opts.inputFile.empty()) {
+      opts.inputFile = a;
+    } else {
+      sim::fail("step-sim: more than one graph given ('", opts.inputFile,
+                "', '", a, "')");
+    }
+  }
+}
+} // namespace
 
 namespace {
 
@@ -225,9 +278,9 @@ void writeTrace(const std::string &path, const sim::SimResult &r) {
 }
 
 int runSweep() {
-  std::ifstream in(sweepFile);
+  std::ifstream in(opts.sweepFile);
   if (!in)
-    sim::fail(sweepFile, ": cannot open");
+    sim::fail(opts.sweepFile, ": cannot open");
   struct Variant {
     std::string label, graph, arch;
     std::vector<std::string> binds;
@@ -244,7 +297,7 @@ int runSweep() {
     Variant v;
     v.line = lineNo;
     if (!(ss >> v.label >> v.graph >> v.arch))
-      sim::fail(sweepFile, ":", lineNo, ": expected LABEL GRAPH ARCH [NAME=FILE ...]");
+      sim::fail(opts.sweepFile, ":", lineNo, ": expected LABEL GRAPH ARCH [NAME=FILE ...]");
     std::string b;
     while (ss >> b)
       v.binds.push_back(b);
@@ -256,15 +309,15 @@ int runSweep() {
   std::vector<sim::Architecture> archs;
   std::vector<sim::RuntimeInputs> inputs(variants.size());
   for (size_t i = 0; i < variants.size(); ++i) {
-    graphs[i] = loadGraph(variants[i].graph, funcName);
+    graphs[i] = loadGraph(variants[i].graph, opts.funcName);
     archs.push_back(sim::Architecture::loadFile(variants[i].arch));
     inputs[i] = runtime::loadBindings(variants[i].binds);
   }
   std::vector<sim::SimResult> results(variants.size());
   std::vector<std::string> errors(variants.size());
   sim::SimOptions options;
-  options.functional = functional;
-  options.requestLevelMemory = requestLevel;
+  options.functional = opts.functional;
+  options.requestLevelMemory = opts.requestLevel;
   tbb::parallel_for(size_t(0), variants.size(), [&](size_t i) {
     try {
       results[i] = sim::simulate(graphs[i], archs[i], inputs[i], options);
@@ -277,7 +330,7 @@ int runSweep() {
   int failed = 0;
   for (size_t i = 0; i < variants.size(); ++i) {
     if (!errors[i].empty()) {
-      std::cerr << sweepFile << ":" << variants[i].line << ": "
+      std::cerr << opts.sweepFile << ":" << variants[i].line << ": "
                 << variants[i].label << ": " << errors[i] << "\n";
       ++failed;
       continue;
@@ -291,24 +344,24 @@ int runSweep() {
 }
 
 int run() {
-  if (!sweepFile.empty())
+  if (!opts.sweepFile.empty())
     return runSweep();
-  if (inputFile.empty())
+  if (opts.inputFile.empty())
     sim::fail("step-sim: no graph given (a .mlir, .pb or .pbtxt file)");
-  if (archFile.empty())
+  if (opts.archFile.empty())
     sim::fail("step-sim: --arch is required (for example arch/sn40l_like.pbtxt)");
-  if (statsFormat != "text" && statsFormat != "json" && statsFormat != "csv")
+  if (opts.statsFormat != "text" && opts.statsFormat != "json" && opts.statsFormat != "csv")
     sim::fail("step-sim: --stats must be text, json or csv, got '",
-              statsFormat, "'");
-  sim::Architecture arch = sim::Architecture::loadFile(archFile);
-  sim::proto::SimGraph graph = loadGraph(inputFile, funcName);
-  sim::RuntimeInputs inputs = runtime::loadBindings(binds);
+              opts.statsFormat, "'");
+  sim::Architecture arch = sim::Architecture::loadFile(opts.archFile);
+  sim::proto::SimGraph graph = loadGraph(opts.inputFile, opts.funcName);
+  sim::RuntimeInputs inputs = runtime::loadBindings(opts.binds);
   sim::SimOptions options;
-  options.functional = functional;
-  options.trace = !traceFile.empty();
-  options.requestLevelMemory = requestLevel;
+  options.functional = opts.functional;
+  options.trace = !opts.traceFile.empty();
+  options.requestLevelMemory = opts.requestLevel;
   Progress progress;
-  if (!quiet)
+  if (!opts.quiet)
     options.progress = [&](int64_t c) { progress(c); };
   auto start = std::chrono::steady_clock::now();
   sim::SimResult result = sim::simulate(graph, arch, inputs, options);
@@ -316,15 +369,15 @@ int run() {
                        std::chrono::steady_clock::now() - start)
                        .count();
   progress.done();
-  if (statsFormat == "json")
+  if (opts.statsFormat == "json")
     printJson(result, seconds);
-  else if (statsFormat == "csv")
+  else if (opts.statsFormat == "csv")
     printCsv(result);
   else
     printText(result, seconds);
-  if (!traceFile.empty())
-    writeTrace(traceFile, result);
-  for (const std::string &s : saves) {
+  if (!opts.traceFile.empty())
+    writeTrace(opts.traceFile, result);
+  for (const std::string &s : opts.saves) {
     size_t eq = s.find('=');
     if (eq == std::string::npos)
       sim::fail("bad --save '", s, "': expected NAME=FILE.npy");
@@ -340,11 +393,8 @@ int run() {
 } // namespace
 
 int main(int argc, char **argv) {
-  llvm::InitLLVM y(argc, argv);
-  cl::ParseCommandLineOptions(argc, argv,
-                              "step-sim: discrete-event simulation of a step "
-                              "graph on a spatial dataflow fabric\n");
   try {
+    parseArgs(argc, argv);
     return run();
   } catch (const sim::DeadlockError &e) {
     std::cerr << "error: " << e.what();
