@@ -6,6 +6,8 @@ set -euo pipefail
 PACKAGES=(
   # toolchain
   g++ cmake ninja-build ccache python3 make
+  # experiment scripts and plots
+  python3-numpy python3-matplotlib
   # LLVM / MLIR 19 (FileCheck, not, lit.py come with llvm-19-tools)
   llvm-19-dev llvm-19-tools libmlir-19-dev mlir-19-tools
   # libraries
