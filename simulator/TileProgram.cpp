@@ -140,7 +140,8 @@ std::vector<Value> TileProgram::evaluate(const std::vector<Value> &args,
       r = Value::tile(op.rows < 0 ? 0 : op.rows, op.cols < 0 ? 0 : op.cols,
                       op.elemBytes);
       r.validRows = r.rows;
-      if (functional)
+      r.lazyZero = op.rows < 0 || op.cols < 0;
+      if (functional && !r.lazyZero)
         r.data = zerosData(r.rows * r.cols);
       break;
     }
@@ -172,7 +173,19 @@ std::vector<Value> TileProgram::evaluate(const std::vector<Value> &args,
     case Op::Sub:
     case Op::Mul:
     case Op::Div: {
-      const Value &a = operand(0), &b = operand(1);
+      // A lazily shaped zeros tile takes the other operand's shape.
+      Value lhs = operand(0), rhs = operand(1);
+      for (int side = 0; side < 2; ++side) {
+        Value &z = side ? rhs : lhs;
+        const Value &other = side ? lhs : rhs;
+        if (z.lazyZero && !other.lazyZero) {
+          z = Value::tile(other.rows, other.cols, z.elemBytes);
+          z.validRows = other.rows;
+          if (functional)
+            z.data = zerosData(other.rows * other.cols);
+        }
+      }
+      const Value &a = lhs, &b = rhs;
       auto pick = [&](int64_t x, int64_t y) -> int64_t {
         if (x == y || y == 1)
           return x;

@@ -25,6 +25,10 @@ struct Value {
   bool readFromMu = false;
   /// Tile shape; `validRows` rows are data, the rest padding from a reshape.
   int64_t rows = 0, cols = 0, validRows = 0;
+  /// A zeros tile whose shape is only known at run time (an accumulator
+  /// initializer like `zeros : tile<[B0, 4096], f32>`): it takes the shape
+  /// of what it is first combined with.
+  bool lazyZero = false;
   /// Bytes per scalar of a tile (2 for bf16, 4 for f32, ...).
   int64_t elemBytes = 0;
   /// Scalar value, address, or metadata.

@@ -156,7 +156,11 @@ def main():
     ins = ", ".join(f"%o{i}" for i in outs)
     in_tys = ", ".join(f"!step.stream<[B{i}], tile<1x{D}xf32>>" for i in outs)
     w(f"  // Back to token order, then the weighted sum over the top-{K} experts.")
-    w(f"  %back = step.reassemble {ins} by %sel rank 0 : ({in_tys}),"
+    w(f"  // The reassemble reads the routing itself (as STeP's graph does): sharing")
+    w(f"  // the partition's selectors through a broadcast would deadlock, since")
+    w(f"  // reassembly cannot start before the experts have whole token tiles.")
+    w(f'  %rsel = step.select_gen "routing" : !step.stream<[1, {B}], selector<{E}, hot = {K}>>')
+    w(f"  %back = step.reassemble {ins} by %rsel rank 0 : ({in_tys}),"
       f" !step.stream<[1, {B}], selector<{E}, hot = {K}>>")
     w(f"  %sum = step.accum %back rank 1 : !step.stream<[1, {B}, {K}], tile<1x{D}xf32>>")
     w(f"    init {{")

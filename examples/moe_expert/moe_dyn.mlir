@@ -474,7 +474,11 @@ func.func @moe_dyn() {
     step.yield %m : !step.tile<1x4096xf32>
   }
   // Back to token order, then the weighted sum over the top-2 experts.
-  %back = step.reassemble %o0, %o1, %o2, %o3, %o4, %o5, %o6, %o7 by %sel rank 0 : (!step.stream<[B0], tile<1x4096xf32>>, !step.stream<[B1], tile<1x4096xf32>>, !step.stream<[B2], tile<1x4096xf32>>, !step.stream<[B3], tile<1x4096xf32>>, !step.stream<[B4], tile<1x4096xf32>>, !step.stream<[B5], tile<1x4096xf32>>, !step.stream<[B6], tile<1x4096xf32>>, !step.stream<[B7], tile<1x4096xf32>>), !step.stream<[1, 64], selector<8, hot = 2>>
+  // The reassemble reads the routing itself (as STeP's graph does): sharing
+  // the partition's selectors through a broadcast would deadlock, since
+  // reassembly cannot start before the experts have whole token tiles.
+  %rsel = step.select_gen "routing" : !step.stream<[1, 64], selector<8, hot = 2>>
+  %back = step.reassemble %o0, %o1, %o2, %o3, %o4, %o5, %o6, %o7 by %rsel rank 0 : (!step.stream<[B0], tile<1x4096xf32>>, !step.stream<[B1], tile<1x4096xf32>>, !step.stream<[B2], tile<1x4096xf32>>, !step.stream<[B3], tile<1x4096xf32>>, !step.stream<[B4], tile<1x4096xf32>>, !step.stream<[B5], tile<1x4096xf32>>, !step.stream<[B6], tile<1x4096xf32>>, !step.stream<[B7], tile<1x4096xf32>>), !step.stream<[1, 64], selector<8, hot = 2>>
   %sum = step.accum %back rank 1 : !step.stream<[1, 64, 2], tile<1x4096xf32>>
     init {
       %z = step.zeros : !step.tile<1x4096xf32>

@@ -45,8 +45,12 @@ public:
                 std::to_string(i) + "): their shapes differ at run time");
         args[i + 1] = t->value;
       }
-      if (ended == inputs.size())
+      if (ended == inputs.size()) {
+        if (!fresh && !scan)
+          error("its input ended inside a group of the reduced dimensions "
+                "(no stop token closed it)");
         break;
+      }
       if (ended)
         error("its inputs have different lengths");
       int64_t f = 0;

@@ -42,8 +42,15 @@ public:
       }
       if (ended == inputs.size())
         break;
-      if (ended)
-        error("its inputs have different lengths");
+      if (ended) {
+        std::string counts;
+        for (size_t i = 0; i < inputs.size(); ++i)
+          counts += (i ? ", " : "") + std::string("input #") +
+                    std::to_string(i) + ": " +
+                    std::to_string(inputs[i]->received) +
+                    (inputs[i]->queue.empty() ? " (ended)" : " (more)");
+        error("its inputs have different lengths (" + counts + ")");
+      }
       int64_t f = 0;
       std::vector<Value> result =
           program.evaluate(args, ctx.options.functional, f);

@@ -32,10 +32,22 @@ public:
 
   Task run() override {
     int64_t units = 0;
+    std::optional<Value> last; // the last element, to pad the final chunk
     while (true) {
       std::optional<Token> t = co_await dequeue(in(0));
-      if (!t)
+      if (!t) {
+        // A rank-0 stream carries no stop tokens: its end is the stream's
+        // end, which also ends the last chunk (padded, with stop 1).
+        if (rank == 0 && units % chunk != 0 && last) {
+          Value padding = padOf(*last);
+          while (++units % chunk != 0)
+            co_await emit(padding, 0, true);
+          co_await emit(padding, 1, true);
+        }
         break;
+      }
+      if (rank == 0)
+        last = t->value;
       uint32_t s = t->stop;
       if (rank == 0) {
         ++units;
@@ -46,15 +58,11 @@ public:
             units = 0;
           continue;
         }
-        Value padding = t->value;
+        Value padding = padOf(t->value);
         if (full) {
           co_await emit(std::move(t->value), s + 1, false);
         } else {
           co_await emit(std::move(t->value), 0, false);
-          padding.validRows = 0;
-          if (padding.data)
-            padding.data = std::make_shared<std::vector<float>>(
-                padding.data->size(), static_cast<float>(pad));
           while (++units % chunk != 0)
             co_await emit(padding, 0, true);
           co_await emit(padding, s + 1, true);
@@ -78,6 +86,15 @@ public:
   }
 
 private:
+  /// A padding element shaped like `v`: no valid rows, `pad` as data.
+  Value padOf(const Value &v) const {
+    Value p = v;
+    p.validRows = 0;
+    if (p.data)
+      p.data = std::make_shared<std::vector<float>>(p.data->size(),
+                                                    static_cast<float>(pad));
+    return p;
+  }
   Task emit(Value v, uint32_t stop, bool isPadding) {
     co_await send(out(0), std::move(v), stop);
     if (outputs.size() > 1)
