@@ -12,7 +12,7 @@ PACKAGES=(
   llvm-19-dev llvm-19-tools libmlir-19-dev mlir-19-tools
   # libraries
   libboost-graph-dev libtbb-dev libprotobuf-dev protobuf-compiler
-  libgtest-dev libbenchmark-dev
+  libgtest-dev libbenchmark-dev libsystemc-dev
 )
 
 missing=()

@@ -20,8 +20,7 @@ std::optional<Token> Component::Dequeue::await_resume() {
   Channel &ch = peekPart.ch;
   Token token = std::move(ch.queue.front());
   ch.queue.pop_front();
-  ch.dequeueTimes[ch.received % ch.dequeueTimes.size()] = self.now;
-  ++ch.received;
+  ch.recordDequeue(self.now);
   self.engine->countTransfer();
   if (self.engine->occupancy)
     self.engine->occupancy->push_back({self.now, -token.value.bytes()});
@@ -40,11 +39,10 @@ void Component::Send::await_resume() {
     self.now = credit;
   }
   token.time = std::max(token.time, self.now + ch.latency);
-  ++ch.sent;
+  ch.recordSend();
   if (ch.discard) {
     // Nobody reads this output: it is dequeued the moment it arrives.
-    ch.dequeueTimes[ch.received % ch.dequeueTimes.size()] = token.time;
-    ++ch.received;
+    ch.recordDequeue(token.time);
     return;
   }
   Time visible = token.time;
@@ -60,6 +58,13 @@ void Component::Send::await_resume() {
 void Engine::wake(Component *c, Time at) {
   if (c->finished)
     return;
+  if (c->priority == 0) {
+    if (!c->isQueued) {
+      c->isQueued = true;
+      runnable.push_back(c);
+    }
+    return;
+  }
   Time key = std::max(c->now, at);
   if (c->isQueued && key >= c->queuedKey)
     return;
@@ -76,6 +81,8 @@ static bool isStale(const Component *c, uint64_t entrySeq) {
 void Engine::push(Component *c) { wake(c, c->now); }
 
 bool Engine::hasRunnableBefore(Time t, int priority) {
+  if (!runnable.empty())
+    return true;
   while (!ready.empty() && isStale(ready.top().component, ready.top().seq))
     ready.pop();
   if (ready.empty())
@@ -94,17 +101,28 @@ void Engine::run() {
   for (Component *c : components)
     push(c);
 
-  while (!ready.empty()) {
-    Entry e = ready.top();
-    ready.pop();
-    Component *c = e.component;
-    if (isStale(c, e.seq))
-      continue;
+  while (!runnable.empty() || !ready.empty()) {
+    Component *c;
+    Time at;
+    if (!runnable.empty()) {
+      c = runnable.back();
+      runnable.pop_back();
+      at = c->now;
+    } else {
+      Entry e = ready.top();
+      ready.pop();
+      c = e.component;
+      if (isStale(c, e.seq))
+        continue;
+      at = e.time;
+    }
     c->isQueued = false;
+    if (c->finished)
+      continue;
     size_t index = c->engineIndex;
     ++resumptions;
     if (progress && resumptions % progressEvery == 0)
-      progress(e.time, resumptions);
+      progress(at, resumptions);
     c->resumeHandle.resume();
     Task &task = tasks[index];
     if (!task.done())

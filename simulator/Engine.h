@@ -99,6 +99,46 @@ public:
   std::coroutine_handle<promise_type> handle;
 };
 
+/// The tokens in a channel: a ring buffer that grows by doubling (bounded
+/// channels never exceed their capacity), cheaper than std::deque on the
+/// hot path.
+class TokenQueue {
+public:
+  bool empty() const { return count == 0; }
+  size_t size() const { return count; }
+  Token &front() { return slots[head]; }
+  const Token &front() const { return slots[head]; }
+  void push_back(Token &&t) {
+    if (count == slots.size())
+      grow();
+    slots[(head + count) & (slots.size() - 1)] = std::move(t);
+    ++count;
+  }
+  void pop_front() {
+    // Release what the token holds; the slot is overwritten on reuse.
+    Value &v = slots[head].value;
+    if (v.data)
+      v.data.reset();
+    if (v.selected)
+      v.selected.reset();
+    if (v.parts)
+      v.parts.reset();
+    head = (head + 1) & (slots.size() - 1);
+    --count;
+  }
+
+private:
+  void grow() {
+    std::vector<Token> bigger(slots.empty() ? 4 : slots.size() * 2);
+    for (size_t i = 0; i < count; ++i)
+      bigger[i] = std::move(slots[(head + i) & (slots.size() - 1)]);
+    slots.swap(bigger);
+    head = 0;
+  }
+  std::vector<Token> slots;
+  size_t head = 0, count = 0;
+};
+
 /// A bounded (or unbounded, capacity 0) SPSC channel.
 class Channel {
 public:
@@ -106,14 +146,28 @@ public:
       : id(id), capacity(capacity), latency(latency), name(std::move(name)),
         dequeueTimes(capacity > 0 ? capacity : 1, 0) {}
 
-  /// When the next send may happen (nullopt: not before a dequeue).
+  /// When the next send may happen (nullopt: not before a dequeue). The
+  /// k-th send waits for dequeue k - capacity, kept in ring slot
+  /// (k - capacity) mod capacity.
   std::optional<Time> creditTime() const {
     if (capacity <= 0 || sent < capacity)
       return std::numeric_limits<Time>::min();
-    int64_t k = sent - capacity;
-    if (k < received)
-      return dequeueTimes[k % capacity] + 1;
+    if (sent - capacity < received)
+      return dequeueTimes[creditSlot] + 1;
     return std::nullopt;
+  }
+  /// Records a dequeue at time t.
+  void recordDequeue(Time t) {
+    dequeueTimes[dequeueSlot] = t;
+    if (++dequeueSlot == dequeueTimes.size())
+      dequeueSlot = 0;
+    ++received;
+  }
+  /// Records a send (after creditTime() allowed it).
+  void recordSend() {
+    ++sent;
+    if (capacity > 0 && sent > capacity && ++creditSlot == dequeueTimes.size())
+      creditSlot = 0;
   }
   bool isFull() const { return !creditTime().has_value(); }
 
@@ -121,8 +175,9 @@ public:
   const int64_t capacity;
   const Time latency;
   const std::string name;
-  std::deque<Token> queue;
+  TokenQueue queue;
   std::vector<Time> dequeueTimes; // ring of the last `capacity` dequeues
+  size_t dequeueSlot = 0, creditSlot = 0;
   int64_t sent = 0, received = 0;
   bool closed = false;
   Time closedAt = 0;
@@ -270,6 +325,13 @@ private:
 
   std::vector<Component *> components;
   std::vector<Task> tasks;
+  /// Runnable priority-0 components. Their relative order does not change
+  /// any result (each is a deterministic process of its inputs), so they
+  /// run from a stack, without ordering.
+  std::vector<Component *> runnable;
+  /// Priority-1 components (off-chip memory, eager merge), by clock: one
+  /// runs only when no priority-0 component can, and then at the smallest
+  /// clock, so every token it could still receive for cycle T is in place.
   std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> ready;
   uint64_t seq = 0, resumptions = 0, transfers = 0;
   friend class Component;

@@ -244,8 +244,7 @@ namespace {
 Token popNow(Component &self, Channel &ch) {
   Token t = std::move(ch.queue.front());
   ch.queue.pop_front();
-  ch.dequeueTimes[ch.received % ch.dequeueTimes.size()] = self.now;
-  ++ch.received;
+  ch.recordDequeue(self.now);
   return t;
 }
 } // namespace

@@ -20,7 +20,9 @@ public:
     while (true) {
       const Token *head = co_await peek(in(0));
       if (!head) {
-        if (co_await peek(in(1)))
+        // (GCC 12 miscompiles co_await inside a condition: assign first.)
+        const Token *moreRef = co_await peek(in(1));
+        if (moreRef)
           error("'ref' is longer than 'input'");
         break;
       }

@@ -22,7 +22,9 @@ public:
     while (true) {
       std::optional<Token> sel = co_await dequeue(in(1));
       if (!sel) {
-        if (co_await peek(in(0)))
+        // (GCC 12 miscompiles co_await inside a condition: assign first.)
+        const Token *moreInput = co_await peek(in(0));
+        if (moreInput)
           error("'input' has more chunks than 'sel' has selectors");
         break;
       }
