@@ -16,9 +16,13 @@ config.substitutions.append(("%step_src", config.step_src_root))
 config.substitutions.append(("%examples", os.path.join(config.step_src_root, "examples")))
 config.substitutions.append(("%step_obj", config.step_obj_root))
 config.substitutions.append(("%python", sys.executable))
+# An interpreter with numpy for the tests that need it: Debian's python3
+# (python3-numpy), which the lit-running interpreter need not be.
+config.substitutions.append(
+    ("%pysys", "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable))
 
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
-    ["step-opt"], [config.step_tools_dir])
+    ["step-opt", "step-sim", "step-translate"], [config.step_tools_dir])
 llvm_config.with_environment("PATH", config.step_tools_dir, append_path=True)

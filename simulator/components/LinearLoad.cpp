@@ -52,14 +52,20 @@ public:
         error("functional mode needs the tensor '" + name +
               "' bound (--bind " + name + "=FILE.npy)");
       data = &it->second;
-      int64_t n = 1;
-      for (int64_t d : tensorShape)
-        n *= d;
-      if (data->isInteger || data->numElements() != n)
-        error("the tensor bound to '" + name + "' has " +
-              std::to_string(data->numElements()) +
-              " elements; the load reads a float tensor of " +
-              std::to_string(n));
+      auto shapeStr = [](const std::vector<int64_t> &shape) {
+        std::string s = "[";
+        for (size_t i = 0; i < shape.size(); ++i)
+          s += (i ? ", " : "") + std::to_string(shape[i]);
+        return s + "]";
+      };
+      if (data->isInteger)
+        error("the tensor bound to '" + name +
+              "' holds integers; the load reads floats (bind a float32 or "
+              "float64 .npy)");
+      if (data->shape != tensorShape)
+        error("the tensor bound to '" + name + "' has the shape " +
+              shapeStr(data->shape) + "; the load reads " +
+              shapeStr(tensorShape));
     }
   }
 

@@ -53,6 +53,29 @@ public:
         error("the runtime input '" + name + "', row " + std::to_string(t) +
               ": a target appears twice");
     }
+    // A stream of static shape takes exactly one trace row per token (per
+    // (token, choice) with one-hot selectors): say so here rather than let
+    // a consumer find a stream that ends early or late.
+    int64_t want = 1;
+    std::string shape;
+    for (const proto::Dim &d : ty->second->shape()) {
+      const std::string &e = d.expr();
+      if (!shape.empty())
+        shape += ", ";
+      shape += e;
+      if (want < 0 || e.empty() || e.size() > 9 ||
+          e.find_first_not_of("0123456789") != std::string::npos)
+        want = -1;
+      else if ((want *= std::stoll(e)) > (int64_t(1) << 40))
+        want = -1; // not a trace length anyone binds
+    }
+    int64_t have = perChoice ? trace->shape[0] * k : trace->shape[0];
+    if (want >= 0 && want != have)
+      error("the runtime input '" + name + "' has " +
+            std::to_string(trace->shape[0]) + " rows of " + std::to_string(k) +
+            " targets (" + std::to_string(have) +
+            " selectors); the stream [" + shape + "] needs " +
+            std::to_string(want));
   }
 
   Task run() override {

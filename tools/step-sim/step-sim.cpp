@@ -17,6 +17,7 @@
 #include "mlir/Parser/Parser.h"
 #include "llvm/Support/SourceMgr.h"
 
+#include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>
 #include <tbb/parallel_for.h>
 
@@ -125,6 +126,21 @@ bool endsWith(const std::string &s, const std::string &ext) {
          s.compare(s.size() - ext.size(), ext.size(), ext) == 0;
 }
 
+/// Keeps the first text-format error with its position (instead of
+/// libprotobuf's log line on stderr).
+class FirstError : public google::protobuf::io::ErrorCollector {
+public:
+  void AddError(int line, google::protobuf::io::ColumnNumber column,
+                const std::string &message) override {
+    if (error.empty())
+      error = std::to_string(line + 1) + ":" + std::to_string(column + 1) +
+              ": " + message;
+  }
+  void AddWarning(int, google::protobuf::io::ColumnNumber,
+                  const std::string &) override {}
+  std::string error;
+};
+
 /// Reads a graph from .mlir (translated), .pb or .pbtxt.
 sim::proto::SimGraph loadGraph(const std::string &path,
                                const std::string &function) {
@@ -132,6 +148,9 @@ sim::proto::SimGraph loadGraph(const std::string &path,
   if (endsWith(path, ".mlir")) {
     mlir::MLIRContext context;
     context.loadDialect<mlir::step::StepDialect, mlir::func::FuncDialect>();
+    // The diagnostics name the place; a dump of the operation (the whole
+    // module for module-level errors) would bury them.
+    context.printOpOnDiagnostic(false);
     llvm::SourceMgr sourceMgr;
     mlir::SourceMgrDiagnosticHandler handler(sourceMgr, &context);
     auto buffer = llvm::MemoryBuffer::getFile(path);
@@ -150,11 +169,16 @@ sim::proto::SimGraph loadGraph(const std::string &path,
   buf << in.rdbuf();
   if (endsWith(path, ".pbtxt")) {
     google::protobuf::TextFormat::Parser parser;
+    FirstError errors;
+    parser.RecordErrorsTo(&errors);
     if (!parser.ParseFromString(buf.str(), &graph))
-      sim::fail(path, ": malformed SimGraph text");
+      sim::fail(path, ":", errors.error.empty() ? "1: malformed" : errors.error,
+                " (expected a SimGraph from step-translate --text)");
   } else if (!graph.ParseFromString(buf.str())) {
     sim::fail(path, ": malformed SimGraph (expected a .pb from step-translate)");
   }
+  if (graph.operators_size() == 0)
+    sim::fail(path, ": the graph has no operators");
   return graph;
 }
 
@@ -183,11 +207,25 @@ struct Progress {
 std::string jsonEscape(const std::string &s) {
   std::string out;
   for (char c : s) {
+    if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+      continue;
+    }
     if (c == '"' || c == '\\')
       out += '\\';
     out += c;
   }
   return out;
+}
+
+/// A quoted CSV cell (RFC 4180: quotes doubled).
+std::string csvQuote(const std::string &s) {
+  std::string out = "\"";
+  for (char c : s)
+    out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
 }
 
 void printText(const sim::SimResult &r, double seconds) {
@@ -244,7 +282,7 @@ void printCsv(const sim::SimResult &r) {
   std::cout << "id,kind,location,busy,stalled_in,stalled_out,idle,"
                "utilization,flops,compute_bw\n";
   for (const sim::OperatorStats &o : r.operators)
-    std::cout << o.id << "," << o.kind << ",\"" << o.location << "\","
+    std::cout << o.id << "," << o.kind << "," << csvQuote(o.location) << ","
               << o.busy << "," << o.stalledIn << "," << o.stalledOut << ","
               << o.idle << "," << o.utilization << "," << o.flops << ","
               << o.computeBw << "\n";
@@ -309,9 +347,14 @@ int runSweep() {
   std::vector<sim::Architecture> archs;
   std::vector<sim::RuntimeInputs> inputs(variants.size());
   for (size_t i = 0; i < variants.size(); ++i) {
-    graphs[i] = loadGraph(variants[i].graph, opts.funcName);
-    archs.push_back(sim::Architecture::loadFile(variants[i].arch));
-    inputs[i] = runtime::loadBindings(variants[i].binds);
+    try {
+      graphs[i] = loadGraph(variants[i].graph, opts.funcName);
+      archs.push_back(sim::Architecture::loadFile(variants[i].arch));
+      inputs[i] = runtime::loadBindings(variants[i].binds);
+    } catch (const sim::InputError &e) {
+      sim::fail(opts.sweepFile, ":", variants[i].line, ": ", variants[i].label,
+                ": ", e.what());
+    }
   }
   std::vector<sim::SimResult> results(variants.size());
   std::vector<std::string> errors(variants.size());
@@ -353,6 +396,17 @@ int run() {
   if (opts.statsFormat != "text" && opts.statsFormat != "json" && opts.statsFormat != "csv")
     sim::fail("step-sim: --stats must be text, json or csv, got '",
               opts.statsFormat, "'");
+  // Check --save before a possibly long run rather than after it.
+  for (const std::string &s : opts.saves) {
+    size_t eq = s.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == s.size())
+      sim::fail("bad --save '", s, "': expected NAME=FILE.npy");
+    if (!opts.functional)
+      sim::fail("bad --save '", s,
+                "': only functional mode (--functional) computes tensors");
+    if (std::ifstream(s.substr(eq + 1)))
+      sim::fail(s.substr(eq + 1), ": exists; refusing to overwrite it");
+  }
   sim::Architecture arch = sim::Architecture::loadFile(opts.archFile);
   sim::proto::SimGraph graph = loadGraph(opts.inputFile, opts.funcName);
   sim::RuntimeInputs inputs = runtime::loadBindings(opts.binds);

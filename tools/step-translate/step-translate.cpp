@@ -56,6 +56,9 @@ int main(int argc, char **argv) {
   }
   MLIRContext context;
   context.loadDialect<mlir::step::StepDialect, func::FuncDialect>();
+  // The diagnostics name the place; a dump of the operation (the whole
+  // module for module-level errors) would bury them.
+  context.printOpOnDiagnostic(false);
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler handler(sourceMgr, &context);
   std::string error;
