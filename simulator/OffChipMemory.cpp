@@ -125,8 +125,11 @@ bool AggregateMemory::serveCycle(Time t) {
       Time &next = channelNext[offset];
       Time start = std::max(next, t + 1);
       next = start + params.initiationInterval;
-      j.lastArrival =
-          std::max(j.lastArrival, start + params.startUp + params.latency + 1);
+      // The channel's answer is a channel hop: at least one cycle after
+      // the start even with no start-up and latency.
+      Time answer =
+          std::max(start + params.startUp + params.latency, start + 1);
+      j.lastArrival = std::max(j.lastArrival, answer + 1);
     }
     if (j.next == j.chunks) {
       j.done = true;
