@@ -19,15 +19,6 @@
 using namespace step::sim;
 
 namespace {
-std::string opName(const proto::Operator &op) {
-  std::string s = "'" + op.kind() + "'";
-  if (!op.location().empty())
-    s += " at " + op.location();
-  else
-    s += " (operator #" + std::to_string(op.id()) + ")";
-  return s;
-}
-
 /// Every channel joins one producer output to one consumer input, and every
 /// operator port names an existing channel.
 void checkWiring(const proto::SimGraph &graph) {
@@ -47,9 +38,9 @@ void checkWiring(const proto::SimGraph &graph) {
            " is used twice");
     for (int c : op.inputs()) {
       if (!channels.count(c))
-        fail(opName(op), ": input channel ", c, " does not exist");
+        fail(describeOperator(op), ": input channel ", c, " does not exist");
       if (consumed.count(c))
-        fail(opName(op), ": channel ", c,
+        fail(describeOperator(op), ": channel ", c,
              " already has a consumer (a stream has exactly one)");
       consumed[c] = op.id();
     }
@@ -57,9 +48,9 @@ void checkWiring(const proto::SimGraph &graph) {
       if (c < 0)
         continue;
       if (!channels.count(c))
-        fail(opName(op), ": output channel ", c, " does not exist");
+        fail(describeOperator(op), ": output channel ", c, " does not exist");
       if (produced.count(c))
-        fail(opName(op), ": channel ", c, " already has a producer");
+        fail(describeOperator(op), ": channel ", c, " already has a producer");
       produced[c] = op.id();
     }
   }

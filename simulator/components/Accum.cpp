@@ -31,28 +31,14 @@ public:
     Time groupStart = 0;
     while (true) {
       uint32_t stop = 0;
-      size_t ended = 0;
-      for (size_t i = 0; i < inputs.size(); ++i) {
-        const Token *t = co_await peek(*inputs[i]);
-        if (!t) {
-          ++ended;
-          continue;
-        }
-        if (i == 0)
-          stop = t->stop;
-        else if (t->stop != stop)
-          error("its inputs disagree on stop tokens (input #" +
-                std::to_string(i) + "): their shapes differ at run time");
-        args[i + 1] = t->value;
-      }
-      if (ended == inputs.size()) {
+      bool more = false;
+      co_await peekAll(args, 1, stop, more);
+      if (!more) {
         if (!fresh && !scan)
           error("its input ended inside a group of the reduced dimensions "
                 "(no stop token closed it)");
         break;
       }
-      if (ended)
-        error("its inputs have different lengths");
       int64_t f = 0;
       if (fresh) {
         args[0] = init.evaluate({}, ctx.options.functional, f).at(0);

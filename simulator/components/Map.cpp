@@ -26,31 +26,10 @@ public:
     std::vector<Value> args(inputs.size());
     while (true) {
       uint32_t stop = 0;
-      size_t ended = 0;
-      for (size_t i = 0; i < inputs.size(); ++i) {
-        const Token *t = co_await peek(*inputs[i]);
-        if (!t) {
-          ++ended;
-          continue;
-        }
-        if (i == 0)
-          stop = t->stop;
-        else if (t->stop != stop)
-          error("its inputs disagree on stop tokens (input #" +
-                std::to_string(i) + "): their shapes differ at run time");
-        args[i] = t->value;
-      }
-      if (ended == inputs.size())
+      bool more = false;
+      co_await peekAll(args, 0, stop, more);
+      if (!more)
         break;
-      if (ended) {
-        std::string counts;
-        for (size_t i = 0; i < inputs.size(); ++i)
-          counts += (i ? ", " : "") + std::string("input #") +
-                    std::to_string(i) + ": " +
-                    std::to_string(inputs[i]->received) +
-                    (inputs[i]->queue.empty() ? " (ended)" : " (more)");
-        error("its inputs have different lengths (" + counts + ")");
-      }
       int64_t f = 0;
       std::vector<Value> result =
           program.evaluate(args, ctx.options.functional, f);

@@ -21,13 +21,42 @@ OpComponent::OpComponent(const proto::Operator &op, SimContext &ctx)
     error("compute_bw must be positive");
 }
 
-std::string OpComponent::describe() const {
+std::string step::sim::describeOperator(const proto::Operator &op) {
   std::string s = "'" + op.kind() + "'";
   if (!op.location().empty())
     s += " at " + op.location();
   else
     s += " (operator #" + std::to_string(op.id()) + ")";
   return s;
+}
+
+std::string OpComponent::describe() const { return describeOperator(op); }
+
+Task OpComponent::peekAll(std::vector<Value> &values, size_t offset,
+                          uint32_t &stop, bool &more) {
+  size_t ended = 0;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const Token *t = co_await peek(*inputs[i]);
+    if (!t) {
+      ++ended;
+      continue;
+    }
+    if (i == 0 || ended == i)
+      stop = t->stop;
+    else if (t->stop != stop)
+      error("its inputs disagree on stop tokens (input #" + std::to_string(i) +
+            "): their shapes differ at run time");
+    values[offset + i] = t->value;
+  }
+  more = ended == 0;
+  if (ended && ended != inputs.size()) {
+    std::string counts;
+    for (size_t i = 0; i < inputs.size(); ++i)
+      counts += (i ? ", " : "") + std::string("input #") + std::to_string(i) +
+                ": " + std::to_string(inputs[i]->received) +
+                (inputs[i]->queue.empty() ? " (ended)" : " (more)");
+    error("its inputs have different lengths (" + counts + ")");
+  }
 }
 
 void OpComponent::error(const std::string &what) const {

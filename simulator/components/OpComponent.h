@@ -97,9 +97,20 @@ public:
     return tile.rows * ((rowBytes + ctx.requestBytes - 1) / ctx.requestBytes);
   }
 
+  /// Peeks the heads of all inputs, which advance together (zipped):
+  /// writes their values to `values[offset + i]` and the common stop level
+  /// to `stop`, and sets `more`; `more` is false when every input has
+  /// ended. An error if only some have ended or their stops disagree (their
+  /// shapes differ at run time).
+  Task peekAll(std::vector<Value> &values, size_t offset, uint32_t &stop,
+               bool &more);
+
   /// Builds a tile value of the given proto type (dims must be static).
   Value makeTile(const proto::ElementType &type) const;
 };
+
+/// How messages name a SimGraph operator: "'kind' at file:line:col".
+std::string describeOperator(const proto::Operator &op);
 
 /// Creates the component for a SimGraph operator (InputError on an unknown
 /// kind).

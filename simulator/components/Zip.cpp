@@ -14,22 +14,12 @@ public:
   using OpComponent::OpComponent;
   Task run() override {
     while (true) {
-      auto parts = std::make_shared<std::vector<Value>>();
+      auto parts = std::make_shared<std::vector<Value>>(inputs.size());
       uint32_t stop = 0;
-      size_t ended = 0;
-      for (size_t i = 0; i < inputs.size(); ++i) {
-        const Token *t = co_await peek(*inputs[i]);
-        if (!t) {
-          ++ended;
-          continue;
-        }
-        stop = t->stop;
-        parts->push_back(t->value);
-      }
-      if (ended == inputs.size())
+      bool more = false;
+      co_await peekAll(*parts, 0, stop, more);
+      if (!more)
         break;
-      if (ended)
-        error("its inputs have different lengths");
       Value tuple;
       tuple.kind = Value::Kind::Tuple;
       tuple.parts = parts;
