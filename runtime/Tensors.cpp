@@ -4,11 +4,15 @@
 
 #include "simulator/Error.h"
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <regex>
 #include <sstream>
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 using namespace step;
 using sim::fail;
@@ -110,36 +114,91 @@ sim::Tensor runtime::loadNpy(const std::string &path) {
   return t;
 }
 
+void runtime::writeFileAtomic(const std::string &path, const std::string &bytes,
+                              bool overwrite) {
+  // Checked early for a plain message; the no-clobber move below is what
+  // makes it safe against a file appearing in between.
+  if (!overwrite && ::access(path.c_str(), F_OK) == 0)
+    fail(path, ": exists; refusing to overwrite it");
+  std::string tmpl = path + ".tmp.XXXXXX";
+  std::vector<char> name(tmpl.begin(), tmpl.end());
+  name.push_back('\0');
+  int fd = ::mkstemp(name.data());
+  if (fd < 0)
+    fail(path, ": cannot write (", std::strerror(errno), ")");
+  std::string tmp(name.data());
+  auto abandon = [&](const char *what) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    fail(path, ": ", what, " (", std::strerror(err), ")");
+  };
+  for (size_t done = 0; done < bytes.size();) {
+    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      ::close(fd);
+      abandon("write failed");
+    }
+    done += static_cast<size_t>(n);
+  }
+  ::fchmod(fd, 0644); // mkstemp creates 0600
+  if (::close(fd) != 0)
+    abandon("write failed");
+  if (overwrite) {
+    if (::rename(tmp.c_str(), path.c_str()) != 0)
+      abandon("cannot move the output into place");
+    return;
+  }
+  // link() fails if `path` exists: an atomic check-and-move.
+  if (::link(tmp.c_str(), path.c_str()) == 0) {
+    ::unlink(tmp.c_str());
+    return;
+  }
+  if (errno == EEXIST) {
+    ::unlink(tmp.c_str());
+    fail(path, ": exists; refusing to overwrite it");
+  }
+  // A file system without hard links: check, then rename.
+  if (::access(path.c_str(), F_OK) == 0) {
+    ::unlink(tmp.c_str());
+    fail(path, ": exists; refusing to overwrite it");
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0)
+    abandon("cannot move the output into place");
+}
+
 void runtime::saveNpy(const std::string &path, const sim::Tensor &t,
                       bool overwrite) {
-  if (!overwrite && std::ifstream(path))
+  if (!overwrite && ::access(path.c_str(), F_OK) == 0)
     fail(path, ": exists; refusing to overwrite it");
+  size_t n = static_cast<size_t>(t.numElements());
+  if ((t.isInteger ? t.ints.size() : t.floats.size()) != n)
+    fail(path, ": the tensor holds ",
+         t.isInteger ? t.ints.size() : t.floats.size(),
+         " values, its shape needs ", n);
   std::string shape = "(";
   for (size_t i = 0; i < t.shape.size(); ++i)
-    shape += std::to_string(t.shape[i]) + (t.shape.size() == 1 ? "," : i + 1 < t.shape.size() ? ", " : "");
+    shape += std::to_string(t.shape[i]) + (t.shape.size() == 1      ? ","
+                                           : i + 1 < t.shape.size() ? ", "
+                                                                    : "");
   shape += ")";
-  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': " +
-                       shape + ", }";
+  std::string header = std::string("{'descr': '") +
+                       (t.isInteger ? "<i8" : "<f4") +
+                       "', 'fortran_order': False, 'shape': " + shape + ", }";
   size_t total = 10 + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');
   header += '\n';
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    if (!out)
-      fail(path, ": cannot write");
-    out.write("\x93NUMPY\x01\x00", 8);
-    char len[2] = {static_cast<char>(header.size() & 0xff),
-                   static_cast<char>(header.size() >> 8)};
-    out.write(len, 2);
-    out << header;
-    out.write(reinterpret_cast<const char *>(t.floats.data()),
-              static_cast<std::streamsize>(4 * t.floats.size()));
-    if (!out)
-      fail(path, ": write failed");
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0)
-    fail(path, ": cannot move the output into place");
+  std::string bytes("\x93NUMPY\x01\x00", 8);
+  bytes += static_cast<char>(header.size() & 0xff);
+  bytes += static_cast<char>(header.size() >> 8);
+  bytes += header;
+  // .npy data is little-endian, as is every host this builds for.
+  if (t.isInteger)
+    bytes.append(reinterpret_cast<const char *>(t.ints.data()), 8 * n);
+  else
+    bytes.append(reinterpret_cast<const char *>(t.floats.data()), 4 * n);
+  writeFileAtomic(path, bytes, overwrite);
 }
 
 sim::Tensor runtime::loadIntCsv(const std::string &path) {
@@ -215,7 +274,8 @@ sim::Tensor runtime::loadTensor(const std::string &path) {
   fail(path, ": unknown input format (expected .npy or .csv)");
 }
 
-sim::RuntimeInputs runtime::loadBindings(const std::vector<std::string> &specs) {
+sim::RuntimeInputs
+runtime::loadBindings(const std::vector<std::string> &specs) {
   sim::RuntimeInputs inputs;
   for (const std::string &s : specs) {
     size_t eq = s.find('=');

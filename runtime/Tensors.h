@@ -17,10 +17,15 @@ namespace step::runtime {
 
 /// Reads a .npy file (C order). Throws sim::InputError naming the file.
 sim::Tensor loadNpy(const std::string &path);
-/// Writes a float tensor as .npy (float32), atomically: to a temporary file
-/// renamed into place. Refuses to overwrite an existing file unless
-/// `overwrite` (outputs the tool itself created earlier may be replaced).
+/// Writes a tensor as .npy: float32, or int64 when `t.isInteger`; atomically
+/// (see writeFileAtomic).
 void saveNpy(const std::string &path, const sim::Tensor &t, bool overwrite);
+/// Writes `bytes` to a temporary file next to `path`, then moves it into
+/// place, so a reader never sees a partial file. Refuses to replace an
+/// existing file unless `overwrite` (outputs the tool itself created earlier
+/// may be replaced); without it the check and the move are one atomic step.
+void writeFileAtomic(const std::string &path, const std::string &bytes,
+                     bool overwrite);
 /// Reads an integer CSV table: an optional header line (a first cell that
 /// is not a number), then rows of equal length. A first column headed
 /// `token` is an index and is dropped. Shape: [rows, columns].
