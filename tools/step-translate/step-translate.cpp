@@ -18,7 +18,7 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
-#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <google/protobuf/text_format.h>
 
@@ -79,14 +79,17 @@ int main(int argc, char **argv) {
     google::protobuf::TextFormat::PrintToString(graph, &bytes);
   else
     graph.SerializeToString(&bytes);
-  // ToolOutputFile writes to a temporary and renames it into place on keep(),
-  // so a failed run never leaves a half-written output.
-  auto out = openOutputFile(outputFile, &error);
-  if (!out) {
-    llvm::errs() << "step-translate: " << error << "\n";
+  // writeToOutput writes a temporary next to the output and renames it into
+  // place, so a failed run never leaves a half-written output ("-": stdout).
+  llvm::Error written =
+      llvm::writeToOutput(outputFile, [&](llvm::raw_ostream &os) {
+        os << bytes;
+        return llvm::Error::success();
+      });
+  if (written) {
+    llvm::errs() << "step-translate: cannot write '" << outputFile
+                 << "': " << llvm::toString(std::move(written)) << "\n";
     return 1;
   }
-  out->os() << bytes;
-  out->keep();
   return 0;
 }
