@@ -253,56 +253,31 @@ Value StreamBuilder::zeros(TileType type) {
   return b.create<ZerosOp>(loc, type).getResult();
 }
 
+template <typename OpTy, typename... Args>
+Value StreamBuilder::tileOp(ValueRange operands, Args &&...args) {
+  if (!ready(operands))
+    return {};
+  auto op = create<OpTy>(1, std::forward<Args>(args)...);
+  if (mlir::failed(refineTypes(op)))
+    return {};
+  return op.getResult();
+}
+
 Value StreamBuilder::matmul(Value lhs, Value rhs) {
-  if (!ready({lhs, rhs}))
-    return {};
-  auto op = create<MatmulOp>(1, lhs, rhs, /*transpose_b=*/false);
-  if (mlir::failed(refineTypes(op)))
-    return {};
-  return op.getResult();
+  return tileOp<MatmulOp>({lhs, rhs}, lhs, rhs, /*transpose_b=*/false);
 }
-
 Value StreamBuilder::add(Value lhs, Value rhs) {
-  if (!ready({lhs, rhs}))
-    return {};
-  auto op = create<AddOp>(1, lhs, rhs);
-  if (mlir::failed(refineTypes(op)))
-    return {};
-  return op.getResult();
+  return tileOp<AddOp>({lhs, rhs}, lhs, rhs);
 }
-
 Value StreamBuilder::mul(Value lhs, Value rhs) {
-  if (!ready({lhs, rhs}))
-    return {};
-  auto op = create<MulOp>(1, lhs, rhs);
-  if (mlir::failed(refineTypes(op)))
-    return {};
-  return op.getResult();
+  return tileOp<MulOp>({lhs, rhs}, lhs, rhs);
 }
-
 Value StreamBuilder::silu(Value input) {
-  if (!ready(input))
-    return {};
-  auto op = create<SiluOp>(1, input);
-  if (mlir::failed(refineTypes(op)))
-    return {};
-  return op.getResult();
+  return tileOp<SiluOp>({input}, input);
 }
-
 Value StreamBuilder::retileRows(Value acc, Value rows) {
-  if (!ready({acc, rows}))
-    return {};
-  auto op = create<RetileRowsOp>(1, acc, rows);
-  if (mlir::failed(refineTypes(op)))
-    return {};
-  return op.getResult();
+  return tileOp<RetileRowsOp>({acc, rows}, acc, rows);
 }
-
 Value StreamBuilder::splitRows(Value input, bool dropPadding) {
-  if (!ready(input))
-    return {};
-  auto op = create<SplitRowsOp>(1, input, dropPadding);
-  if (mlir::failed(refineTypes(op)))
-    return {};
-  return op.getResult();
+  return tileOp<SplitRowsOp>({input}, input, dropPadding);
 }

@@ -89,6 +89,10 @@ private:
   /// replaces them.
   template <typename OpTy, typename... Args>
   OpTy create(unsigned numResults, Args &&...args);
+  /// Builds a one-result tile op from `args` once `operands` are ready and
+  /// returns its result, typed by its shape rule (null after a failure).
+  template <typename OpTy, typename... Args>
+  Value tileOp(ValueRange operands, Args &&...args);
   /// Sets the result types from the op's shape rule; on failure erases the
   /// op and marks the builder failed.
   LogicalResult refineTypes(Operation *op);
