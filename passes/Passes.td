@@ -54,6 +54,59 @@ def StepInferShapes : Pass<"step-infer-shapes"> {
   }];
 }
 
+def StepDynamicTiling : Pass<"step-dynamic-tiling"> {
+  let summary = "pack each expert's tokens into one dynamically shaped tile";
+  let description = [{
+    STeP's dynamic tiling (reference/step.md §3.3, §8.1): the first reshape
+    of an expert, which cuts its token stream `[B_i]` (a partition output)
+    into chunks of N rows that an `accum` packs with `retile_rows` into a
+    static `tile<N x C>`, is replaced by a `promote`, and the accumulator
+    becomes `tile<[B_i, C]>`: one tile holding exactly the B_i tokens routed
+    to the expert, with no padding rows. Weights are then loaded once per
+    expert instead of once per N tokens.
+
+    The new types are propagated through the graph as `--step-infer-shapes`
+    does, and also into regions: the block arguments of downstream `map`,
+    `accum`, `scan` and `flatmap` operators take the new element types and
+    the tile operators inside are re-inferred. An accumulator initialized by
+    `zeros` whose row count was that of an input tile that became dynamic
+    (the down projection's `tile<N x 4096>`) follows it, and `split_rows`
+    on a tile that became dynamic no longer drops padding (there is none),
+    so the `flatmap` splitting it yields `[B_i]` rows.
+
+    A reshape whose padding flags are used is left alone, with a remark. A
+    graph with nothing to rewrite is left unchanged. The padding flags of
+    the removed reshape disappear with it; the IR is otherwise what the
+    dynamic-tiling generator writes (examples/moe_expert: the result of
+    this pass on `moe_tile16.mlir` prints as `moe_dyn.mlir` but for the
+    function's name).
+
+    Before:
+    ```mlir
+    %c, %pad = step.reshape %e#0 rank 0 chunk 16 : !step.stream<[B0], tile<1x4096xbf16>>
+    %t = step.accum %c rank 1 : !step.stream<[(B0 + 15) floordiv 16, 16], tile<1x4096xbf16>>
+      init { %z = step.zeros : !step.tile<16x4096xf32>
+             step.yield %z : !step.tile<16x4096xf32> }
+      update { ^bb0(%acc: !step.tile<16x4096xf32>, %r: !step.tile<1x4096xbf16>):
+        %n = step.retile_rows %acc, %r : !step.tile<16x4096xf32>, !step.tile<1x4096xbf16>
+        step.yield %n : !step.tile<16x4096xf32> }
+    // %t : !step.stream<[(B0 + 15) floordiv 16], tile<16x4096xf32>>
+    ```
+    After:
+    ```mlir
+    %p = step.promote %e#0 : !step.stream<[B0], tile<1x4096xbf16>>
+    %t = step.accum %p rank 1 : !step.stream<[B0 ceildiv max(B0, 1), B0], tile<1x4096xbf16>>
+      init { %z = step.zeros : !step.tile<[B0, 4096], f32>
+             step.yield %z : !step.tile<[B0, 4096], f32> }
+      update { ^bb0(%acc: !step.tile<[B0, 4096], f32>, %r: !step.tile<1x4096xbf16>):
+        %n = step.retile_rows %acc, %r : !step.tile<[B0, 4096], f32>, !step.tile<1x4096xbf16>
+        step.yield %n : !step.tile<[B0, 4096], f32> }
+    // %t : !step.stream<[B0 ceildiv max(B0, 1)], tile<[B0, 4096], f32>>
+    ```
+  }];
+  let dependentDialects = ["::mlir::step::StepDialect"];
+}
+
 def StepVerifyGraph : Pass<"step-verify-graph"> {
   let summary = "check that a step graph is well formed as a dataflow graph";
   let description = [{
