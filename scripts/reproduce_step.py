@@ -1,0 +1,355 @@
+#!/usr/bin/python3
+"""Reproduces STeP's evaluation (reference/step.md §8) with the step toolchain.
+
+Subcommands:
+
+  dyn-tiling   dynamic tiling versus static token tiles for an MoE layer
+               (step.md §8.1): cycles, off-chip traffic and on-chip memory of
+               every tile size, the Pareto frontier of the static designs and
+               the dynamic design's Pareto improvement distance (PID).
+
+dyn-tiling, per tile (a positive integer or `dyn`):
+  - the layer from `step-gen moe --model M --batch B --tiling N|dyn`;
+  - per-expert token counts B0..B{E-1} from the routing trace
+    (`step-trace check-routing`, which also validates it);
+  - on-chip bytes from `step-opt --step-insert-broadcast
+    --step-report-cost="bind=B0=..,... per-op=false"` (STeP's artifact
+    accounting, mode 1, FIFOs not counted); for the dynamic design the weight
+    buffers of experts without tokens are subtracted, as STeP's experiment
+    scripts do ("on-chip memory allocated on demand", step.md §4); the static
+    designs keep buffers for every expert (`on_chip_mem`, the ASPLOS plots);
+  - cycles and off-chip bytes (read + written) from one `step-sim --sweep`
+    over all tiles on arch/sn40l_like.pbtxt with `--bind routing=FILE`.
+
+Writes CSV columns model,batch,tile,cycles,offchip_bytes,onchip_bytes (tile
+`dyn` for dynamic tiling), prints a table, the static Pareto frontier over
+(cycles, on-chip bytes) and the dynamic point's
+PID = min over frontier points q of max(cycles(q)/cycles(dyn), mem(q)/mem(dyn)),
+and, when matplotlib is present, a Pareto plot (PNG).
+
+Usage:
+  scripts/reproduce_step.py dyn-tiling --model mixtral-8x7b --batch 64 \\
+      --routing examples/moe_expert/routing_calibration.csv \\
+      --tiles 8,16,32,64,dyn --out results/dyn_tiling_mixtral_b64.csv
+"""
+
+import argparse
+import csv
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+PROG = "reproduce_step"
+
+
+class Failure(Exception):
+    """A user-facing error: printed as one message, exit status 1."""
+
+
+def write_atomically(path, write):
+    """Calls write(tmp) on a temporary next to path, then renames it into place."""
+    directory = os.path.dirname(os.path.abspath(path)) or "."
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".",
+                               suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def tool(build, name):
+    path = os.path.join(build, "bin", name)
+    if not os.access(path, os.X_OK):
+        raise Failure(f"{path} not found (build the project first, or pass --build DIR)")
+    return path
+
+
+def run(cmd, what):
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    if out.returncode != 0:
+        msg = (out.stderr.strip() or out.stdout.strip() or f"exit status {out.returncode}")
+        raise Failure(f"{what} failed:\n{msg}")
+    return out.stdout
+
+
+# ---------------------------------------------------------------------------
+# dyn-tiling
+
+def parse_tiles(text):
+    tiles = []
+    for item in text.split(","):
+        item = item.strip()
+        if item == "dyn":
+            tile = "dyn"
+        elif re.fullmatch(r"[0-9]+", item) and int(item) > 0:
+            tile = int(item)
+        else:
+            raise Failure(f"bad --tiles value '{item}': expected a positive integer or 'dyn' "
+                          f"(e.g. --tiles 16,64,dyn)")
+        if tile in tiles:
+            raise Failure(f"bad --tiles value: '{item}' is listed twice")
+        tiles.append(tile)
+    return tiles
+
+
+def routing_shape(mlir_text):
+    """Expert count and top-k of the generated layer (its token partition)."""
+    m = re.search(r"step\.partition .*names \[([^\]]*)\].*selector<(\d+), hot = (\d+)>",
+                  mlir_text)
+    if not m:
+        raise Failure("could not find the token partition in step-gen's output")
+    experts, topk = int(m.group(2)), int(m.group(3))
+    if len(m.group(1).split(",")) != experts:
+        raise Failure("step-gen's partition names do not match its selector width")
+    return experts, topk
+
+
+def expert_counts(trace, routing, experts, topk, batch):
+    out = subprocess.run([trace, "check-routing", routing, "--experts", str(experts),
+                          "--topk", str(topk)], capture_output=True, text=True)
+    if out.returncode != 0:
+        msg = out.stderr.strip() or out.stdout.strip()
+        raise Failure(f"routing file {routing} is invalid:\n{msg}")
+    lines = out.stdout.splitlines()
+    tokens = None
+    for line in lines:
+        if line.startswith("tokens:"):
+            tokens = int(line.split(":")[1])
+    if "expert,tokens" not in lines:
+        raise Failure("unexpected output of step-trace check-routing:\n" + out.stdout)
+    body = lines[lines.index("expert,tokens") + 1:]
+    counts = [0] * experts
+    for row in csv.reader(body):
+        if len(row) == 2 and row[0].isdigit():
+            counts[int(row[0])] = int(row[1])
+    if tokens != batch:
+        raise Failure(f"routing file {routing} has {tokens} tokens, but --batch is {batch}")
+    return counts
+
+
+COST_RE = {
+    "offchip": re.compile(r"total off-chip traffic = (\d+) B"),
+    "onchip": re.compile(r"total on-chip memory = (\d+) B"),
+}
+LOAD_RE = re.compile(r'step\.linear_load "(w\d+)_e(\d+)"')
+ONCHIP_RE = re.compile(r"on-chip:\s+(?:.*= )?(\d+)\s*$")
+
+
+def cost_report(opt, mlir, counts, per_op):
+    bind = ",".join(f"B{i}={c}" for i, c in enumerate(counts))
+    text = run([opt, mlir, "--step-insert-broadcast",
+                f"--step-report-cost=bind={bind} per-op={'true' if per_op else 'false'}",
+                "-o", os.devnull], f"step-opt --step-report-cost on {os.path.basename(mlir)}")
+    totals = {}
+    for key, rx in COST_RE.items():
+        m = rx.search(text)
+        if not m:
+            raise Failure(f"no '{rx.pattern}' in step-opt's cost report:\n{text}")
+        totals[key] = int(m.group(1))
+    return totals, text
+
+
+def weight_buffers(per_op_text):
+    """On-chip bytes of the weight loads, per expert, from a per-op cost report."""
+    per_expert = {}
+    current = None
+    for line in per_op_text.splitlines():
+        m = LOAD_RE.search(line)
+        if m:
+            current = int(m.group(2))
+            continue
+        m = ONCHIP_RE.search(line)
+        if m and current is not None:
+            per_expert[current] = per_expert.get(current, 0) + int(m.group(1))
+        if line.startswith("  step.") and not LOAD_RE.search(line):
+            current = None
+    return per_expert
+
+
+def pareto_frontier(points):
+    """Points (label, cycles, mem) not dominated by another (both minimized)."""
+    front = []
+    for p in points:
+        dominated = any(q[1] <= p[1] and q[2] <= p[2] and (q[1] < p[1] or q[2] < p[2])
+                        for q in points)
+        if not dominated:
+            front.append(p)
+    return sorted(front, key=lambda p: p[2])
+
+
+def pid(front, cycles, mem):
+    """Pareto improvement distance (step.md §8.1) and the frontier point attaining it."""
+    best = min(front, key=lambda q: max(q[1] / cycles, q[2] / mem))
+    return max(best[1] / cycles, best[2] / mem), best
+
+
+def dyn_tiling(a):
+    tiles = parse_tiles(a.tiles)
+    gen, opt, sim, trace = (tool(a.build, n) for n in
+                            ("step-gen", "step-opt", "step-sim", "step-trace"))
+    arch = os.path.join(ROOT, "arch", "sn40l_like.pbtxt")
+    if not os.path.isfile(a.routing):
+        raise Failure(f"routing file {a.routing} not found")
+    routing = os.path.abspath(a.routing)
+    if a.batch <= 0:
+        raise Failure(f"bad --batch {a.batch}: expected a positive integer")
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="reproduce_step.") as tmp:
+        graphs = {}
+        for tile in tiles:
+            path = os.path.join(tmp, f"moe_{a.model}_tile{tile}.mlir")
+            run([gen, "moe", "--model", a.model, "--batch", str(a.batch),
+                 "--tiling", str(tile), "-o", path], f"step-gen (tiling {tile})")
+            graphs[tile] = path
+        with open(graphs[tiles[0]]) as f:
+            experts, topk = routing_shape(f.read())
+        counts = expert_counts(trace, routing, experts, topk, a.batch)
+
+        onchip = {}
+        notes = []
+        for tile in tiles:
+            totals, text = cost_report(opt, graphs[tile], counts, per_op=(tile == "dyn"))
+            onchip[tile] = totals["onchip"]
+            if tile == "dyn":
+                idle = [e for e, c in enumerate(counts) if c == 0]
+                buffers = weight_buffers(text)
+                if idle and len(buffers) != experts:
+                    raise Failure("could not find the weight loads of every expert "
+                                  "in the per-op cost report")
+                saved = sum(buffers[e] for e in idle)
+                onchip[tile] -= saved
+                if idle:
+                    notes.append(f"dyn: {len(idle)} expert(s) without tokens; their weight "
+                                 f"buffers ({saved} B) subtracted from on-chip memory")
+
+        sweep = os.path.join(tmp, "sweep.txt")
+        with open(sweep, "w") as f:
+            for tile in tiles:
+                f.write(f"tile_{tile} {graphs[tile]} {arch} routing={routing}\n")
+        out = subprocess.run([sim, "--sweep", sweep], capture_output=True, text=True)
+        if out.returncode != 0:
+            raise Failure("step-sim --sweep failed:\n" + (out.stderr.strip() or out.stdout))
+    sims = {r["label"]: r for r in csv.DictReader(out.stdout.splitlines())}
+    for tile in tiles:
+        r = sims.get(f"tile_{tile}")
+        if r is None:
+            raise Failure(f"step-sim --sweep printed no row for tile {tile}:\n{out.stdout}")
+        rows.append({"model": a.model, "batch": a.batch, "tile": tile,
+                     "cycles": int(r["cycles"]),
+                     "offchip_bytes": int(r["offchip_bytes_read"])
+                     + int(r["offchip_bytes_written"]),
+                     "onchip_bytes": onchip[tile]})
+
+    columns = ["model", "batch", "tile", "cycles", "offchip_bytes", "onchip_bytes"]
+
+    def write_csv(path):
+        with open(path, "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=columns, lineterminator="\n")
+            w.writeheader()
+            w.writerows(rows)
+    write_atomically(a.out, write_csv)
+
+    print(f"{a.model}, batch {a.batch}, routing {os.path.basename(routing)} "
+          f"(tokens per expert: {counts})")
+    print(f"{'tile':>6} {'cycles':>12} {'off-chip B':>15} {'on-chip B':>13}")
+    for r in rows:
+        print(f"{str(r['tile']):>6} {r['cycles']:>12,} {r['offchip_bytes']:>15,} "
+              f"{r['onchip_bytes']:>13,}")
+    for note in notes:
+        print(note)
+
+    static = [(str(r["tile"]), r["cycles"], r["onchip_bytes"]) for r in rows
+              if r["tile"] != "dyn"]
+    dyn = next((r for r in rows if r["tile"] == "dyn"), None)
+    front = pareto_frontier(static) if static else []
+    if front:
+        print("Pareto frontier of the static tiles (cycles, on-chip B): "
+              + ", ".join(f"tile {p[0]} ({p[1]:,}, {p[2]:,})" for p in front))
+    if dyn and front:
+        d, q = pid(front, dyn["cycles"], dyn["onchip_bytes"])
+        print(f"PID of dynamic tiling: {d:.3f}x (against tile {q[0]}: cycles "
+              f"{q[1] / dyn['cycles']:.3f}x, on-chip {q[2] / dyn['onchip_bytes']:.3f}x; "
+              f"> 1 means beyond the static frontier)")
+    elif dyn:
+        print("PID: no static tiles to compare with")
+    print(f"wrote {a.out}")
+
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib not available: no plot")
+        return
+    fig, ax = plt.subplots(figsize=(6, 4))
+    mb = 1 / (1 << 20)
+    if static:
+        ax.scatter([p[2] * mb for p in static], [p[1] for p in static], marker="o",
+                   color="tab:blue", label="static tiling", zorder=3)
+        for label, c, m in static:
+            ax.annotate(f"tile {label}", (m * mb, c), textcoords="offset points",
+                        xytext=(5, 5), fontsize=8)
+        # The frontier as a staircase through its points (memory ascending).
+        xs, ys = [], []
+        for i, (_, c, m) in enumerate(front):
+            if i:
+                xs.append(m * mb)
+                ys.append(ys[-1])
+            xs.append(m * mb)
+            ys.append(c)
+        ax.plot(xs, ys, "--", color="tab:blue", alpha=0.6, label="static Pareto frontier")
+    if dyn:
+        ax.scatter([dyn["onchip_bytes"] * mb], [dyn["cycles"]], marker="*", s=200,
+                   color="tab:red", label="dynamic tiling", zorder=4)
+    ax.set_xlabel("on-chip memory (MiB)")
+    ax.set_ylabel("cycles")
+    ax.set_title(f"{a.model} MoE layer, batch {a.batch}")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    plot = a.plot or os.path.splitext(a.out)[0] + ".png"
+    write_atomically(plot, lambda tmp: fig.savefig(tmp, dpi=120, format="png"))
+    print(f"wrote {plot}")
+
+
+# ---------------------------------------------------------------------------
+
+def main():
+    p = argparse.ArgumentParser(prog="reproduce_step.py", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    d = sub.add_parser("dyn-tiling", help="dynamic vs static tiling of an MoE layer (§8.1)",
+                       description="Dynamic tiling versus static token tiles of an MoE "
+                       "layer (reference/step.md §8.1).")
+    d.add_argument("--model", default="mixtral-8x7b", help="step-gen model (default %(default)s)")
+    d.add_argument("--batch", type=int, default=64, help="tokens (default %(default)s)")
+    d.add_argument("--routing", required=True,
+                   help="routing trace CSV (token,expert_0,...; see step-trace)")
+    d.add_argument("--tiles", default="8,16,32,64,dyn",
+                   help="comma-separated tile rows and/or 'dyn' (default %(default)s)")
+    d.add_argument("--out", required=True, help="CSV to write")
+    d.add_argument("--build", default=os.path.join(ROOT, "build"),
+                   help="build directory with bin/step-* (default %(default)s)")
+    d.add_argument("--plot", default=None, help="PNG path (default: next to the CSV)")
+    d.set_defaults(func=dyn_tiling)
+
+    a = p.parse_args()
+    try:
+        a.func(a)
+    except Failure as e:
+        print(f"{PROG} {a.command}: error: {e}", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
