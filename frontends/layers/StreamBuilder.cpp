@@ -40,6 +40,16 @@ OpTy StreamBuilder::create(unsigned numResults, Args &&...args) {
                         std::forward<Args>(args)...);
 }
 
+template <typename OpTy, typename... Args>
+Value StreamBuilder::tileOp(ValueRange operands, Args &&...args) {
+  if (!ready(operands))
+    return {};
+  auto op = create<OpTy>(1, std::forward<Args>(args)...);
+  if (mlir::failed(refineTypes(op)))
+    return {};
+  return op.getResult();
+}
+
 LogicalResult StreamBuilder::refineTypes(Operation *op) {
   auto infer = cast<InferTypeOpInterface>(op);
   SmallVector<Type> types;
@@ -155,12 +165,7 @@ Value StreamBuilder::reassemble(ValueRange inputs, Value sel, int64_t rank) {
 }
 
 Value StreamBuilder::flatten(Value input, int64_t minRank, int64_t maxRank) {
-  if (!ready(input))
-    return {};
-  auto op = create<FlattenOp>(1, input, minRank, maxRank);
-  if (mlir::failed(refineTypes(op)))
-    return {};
-  return op.getResult();
+  return tileOp<FlattenOp>({input}, input, minRank, maxRank);
 }
 
 Value StreamBuilder::reshape(Value input, int64_t rank, int64_t chunk) {
@@ -175,21 +180,11 @@ Value StreamBuilder::reshape(Value input, int64_t rank, int64_t chunk) {
 }
 
 Value StreamBuilder::promote(Value input) {
-  if (!ready(input))
-    return {};
-  auto op = create<PromoteOp>(1, input, /*rank=*/IntegerAttr());
-  if (mlir::failed(refineTypes(op)))
-    return {};
-  return op.getResult();
+  return tileOp<PromoteOp>({input}, input, /*rank=*/IntegerAttr());
 }
 
 Value StreamBuilder::repeat(Value input, int64_t count) {
-  if (!ready(input))
-    return {};
-  auto op = create<RepeatOp>(1, input, static_cast<uint64_t>(count));
-  if (mlir::failed(refineTypes(op)))
-    return {};
-  return op.getResult();
+  return tileOp<RepeatOp>({input}, input, static_cast<uint64_t>(count));
 }
 
 Value StreamBuilder::map(ValueRange inputs, Body body) {
@@ -251,16 +246,6 @@ Value StreamBuilder::zeros(TileType type) {
   if (hasFailed)
     return {};
   return b.create<ZerosOp>(loc, type).getResult();
-}
-
-template <typename OpTy, typename... Args>
-Value StreamBuilder::tileOp(ValueRange operands, Args &&...args) {
-  if (!ready(operands))
-    return {};
-  auto op = create<OpTy>(1, std::forward<Args>(args)...);
-  if (mlir::failed(refineTypes(op)))
-    return {};
-  return op.getResult();
 }
 
 Value StreamBuilder::matmul(Value lhs, Value rhs) {

@@ -89,7 +89,7 @@ private:
   /// replaces them.
   template <typename OpTy, typename... Args>
   OpTy create(unsigned numResults, Args &&...args);
-  /// Builds a one-result tile op from `args` once `operands` are ready and
+  /// Builds a one-result op from `args` once `operands` are ready and
   /// returns its result, typed by its shape rule (null after a failure).
   template <typename OpTy, typename... Args>
   Value tileOp(ValueRange operands, Args &&...args);
