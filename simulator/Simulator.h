@@ -45,6 +45,10 @@ struct SimOptions {
   bool trace = false;
   /// Check against request-by-request off-chip memory (slow; tests).
   bool requestLevelMemory = false;
+  /// STeP's `mock_bf16`: timing counts every 4-byte (f32) tile element as 2
+  /// bytes (off-chip requests, memory-unit cycles, reported bytes), as STeP's
+  /// MoE experiments ran with f32 tensors standing in for bf16.
+  bool mockBf16 = false;
   /// Called now and then with the simulated cycle reached.
   std::function<void(int64_t cycle)> progress;
 };

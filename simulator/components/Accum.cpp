@@ -48,7 +48,7 @@ public:
       Value acc = update.evaluate(args, ctx.options.functional, f).at(0);
       flops += f;
       bool emit = stop >= rank;
-      Time store = (emit || scan) && writeBack ? memCycles(acc.bytes()) : 0;
+      Time store = (emit || scan) && writeBack ? memCycles(timingBytes(acc)) : 0;
       std::vector<Value> loaded(args.begin() + 1, args.end());
       work(std::max({loadCycles(loaded), computeCycles(f), store}));
       for (Channel *ch : inputs)

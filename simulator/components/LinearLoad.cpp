@@ -92,7 +92,7 @@ public:
                 " of a tensor with " + std::to_string(gridTiles) + " tiles");
         ctx.occupy(now, tile.tileBytes());
         co_await ctx.memory->access(*this, port, requestsFor(tile), par);
-        ctx.offChipRead += tile.tileBytes();
+        ctx.offChipRead += timingBytes(tile);
         ctx.occupy(now, -tile.tileBytes());
         Value v = tile;
         if (data)

@@ -39,7 +39,7 @@ public:
         error("expected tiles on its input");
       ctx.occupy(now, v.tileBytes());
       co_await ctx.memory->access(*this, port, requestsFor(v), par);
-      ctx.offChipWritten += v.tileBytes();
+      ctx.offChipWritten += timingBytes(v);
       ctx.occupy(now, -v.tileBytes());
       if (ctx.options.functional)
         write(v, tileIndex);

@@ -36,7 +36,7 @@ public:
       flops += f;
       Value r = result.at(0);
       r.readFromMu = writeBack;
-      Time store = writeBack ? memCycles(r.bytes()) : 0;
+      Time store = writeBack ? memCycles(timingBytes(r)) : 0;
       work(std::max({loadCycles(args), computeCycles(f), store}));
       co_await send(out(0), std::move(r), stop);
       for (Channel *ch : inputs)

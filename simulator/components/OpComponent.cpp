@@ -134,7 +134,7 @@ Time OpComponent::loadCycles(const std::vector<Value> &values) const {
     if (v.kind == Value::Kind::Tuple && v.parts)
       t += loadCycles(*v.parts);
     else if (v.kind == Value::Kind::Tile && v.readFromMu)
-      t += memCycles(v.tileBytes());
+      t += memCycles(timingBytes(v));
   }
   return t;
 }

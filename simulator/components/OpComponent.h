@@ -91,9 +91,19 @@ public:
   /// Memory-unit load cycles for the tiles of `values` that sit in memory
   /// units (summed, as STeP does).
   Time loadCycles(const std::vector<Value> &values) const;
+  /// Bytes per element of a tile as timing sees it (SimOptions::mockBf16).
+  int64_t timingElemBytes(const Value &tile) const {
+    return ctx.options.mockBf16 && tile.elemBytes == 4 ? 2 : tile.elemBytes;
+  }
+  /// Bytes of a value as timing sees it.
+  int64_t timingBytes(const Value &v) const {
+    if (v.kind == Value::Kind::Tile)
+      return v.rows * v.cols * timingElemBytes(v);
+    return v.bytes();
+  }
   /// Requests for one tile: a request per row and request-sized column chunk.
   int64_t requestsFor(const Value &tile) const {
-    int64_t rowBytes = tile.cols * tile.elemBytes;
+    int64_t rowBytes = tile.cols * timingElemBytes(tile);
     return tile.rows * ((rowBytes + ctx.requestBytes - 1) / ctx.requestBytes);
   }
 

@@ -38,7 +38,7 @@ public:
         error("address " + std::to_string(a) + " is outside the tensor's " +
               std::to_string(tiles) + " tiles");
       co_await ctx.memory->access(*this, port, requestsFor(tile), par);
-      ctx.offChipRead += tile.tileBytes();
+      ctx.offChipRead += timingBytes(tile);
       co_await send(out(0), tile, addr->stop);
     }
   }

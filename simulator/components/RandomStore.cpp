@@ -28,7 +28,7 @@ public:
       }
       Value v = data->value;
       co_await ctx.memory->access(*this, port, requestsFor(v), par);
-      ctx.offChipWritten += v.tileBytes();
+      ctx.offChipWritten += timingBytes(v);
       co_await dequeue(in(1));
       co_await send(out(0), Value::scalarValue(1), addr->stop);
     }

@@ -37,7 +37,8 @@ struct Options {
   std::string inputFile, archFile, funcName, statsFormat = "text", traceFile,
       sweepFile;
   std::vector<std::string> binds, saves;
-  bool functional = false, requestLevel = false, quiet = false;
+  bool functional = false, requestLevel = false, quiet = false,
+       mockBf16 = false;
 };
 Options opts;
 
@@ -59,6 +60,8 @@ const char *usageText =
     "  --sweep FILE           run the variants of FILE in parallel, one per\n"
     "                         line: LABEL GRAPH ARCH [NAME=FILE ...]; prints CSV\n"
     "  --request-level-memory simulate HBM request by request (slow; checks)\n"
+    "  --mock-bf16            time f32 tiles as 2-byte elements (STeP's\n"
+    "                         mock_bf16, used in its MoE experiments)\n"
     "  --quiet                no progress line on stderr\n"
     "  --help                 this text\n"
     "\n"
@@ -105,6 +108,8 @@ void parseArgs(int argc, char **argv) {
       opts.sweepFile = take();
     } else if (a == "--request-level-memory") {
       opts.requestLevel = true;
+    } else if (a == "--mock-bf16") {
+      opts.mockBf16 = true;
     } else if (a == "--quiet") {
       opts.quiet = true;
     } else if (a.rfind("-", 0) == 0 && a.size() > 1) {
@@ -361,6 +366,7 @@ int runSweep() {
   sim::SimOptions options;
   options.functional = opts.functional;
   options.requestLevelMemory = opts.requestLevel;
+  options.mockBf16 = opts.mockBf16;
   tbb::parallel_for(size_t(0), variants.size(), [&](size_t i) {
     try {
       results[i] = sim::simulate(graphs[i], archs[i], inputs[i], options);
@@ -414,6 +420,7 @@ int run() {
   options.functional = opts.functional;
   options.trace = !opts.traceFile.empty();
   options.requestLevelMemory = opts.requestLevel;
+  options.mockBf16 = opts.mockBf16;
   Progress progress;
   if (!opts.quiet)
     options.progress = [&](int64_t c) { progress(c); };
