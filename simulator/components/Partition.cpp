@@ -1,9 +1,11 @@
 //===- Partition.cpp - Partition ------------------------------------------===//
 //
 // For every selector, routes the next chunk (the inner `rank` dimensions) to
-// each selected output. Timing (reference/step.md §5.2): the selector is
-// taken, then each element of the chunk costs one switch cycle and is sent
-// to every selected output; the next selector waits for the routing to end.
+// each selected output, as STeP's FlatPartition
+// (docs/step-perf-routing-and-attention.md): per element, a memory-unit read
+// if the tile sits in a memory unit, then one switch cycle, then a copy to
+// each selected output in index order. Routed tiles no longer sit in a
+// memory unit.
 //
 //===----------------------------------------------------------------------===//
 
@@ -35,15 +37,17 @@ public:
           error("a selector picks output " + std::to_string(i) + " of " +
                 std::to_string(outputs.size()));
       while (true) {
-        std::optional<Token> t = co_await dequeue(in(0));
-        if (!t)
+        const Token *head = co_await peek(in(0));
+        if (!head)
           error("'input' ended before 'sel'");
-        work(1);
-        for (int32_t i : *sel->value.selected)
-          co_await waitRoom(out(i));
+        if (head->value.readFromMu)
+          work(memCycles(timingBytes(head->value)));
+        std::optional<Token> t = co_await dequeue(in(0));
+        work(1); // the switch cycle of the selected outputs
+        t->value.readFromMu = false;
         uint32_t level = std::min(t->stop, rank);
         for (int32_t i : *sel->value.selected)
-          co_await send(out(i), t->value, level, now);
+          co_await send(out(i), t->value, level);
         if (t->stop >= rank)
           break;
       }
