@@ -128,6 +128,18 @@ Channel &OpComponent::out(size_t i) const {
   return *outputs[i];
 }
 
+const std::vector<int32_t> &
+OpComponent::selectedTargets(const Value &sel, size_t count,
+                             const char *what) const {
+  if (sel.kind != Value::Kind::Selector || !sel.selected)
+    error("'sel' carries no selectors");
+  for (int32_t i : *sel.selected)
+    if (i < 0 || static_cast<size_t>(i) >= count)
+      error("a selector picks " + std::string(what) + " " + std::to_string(i) +
+            " of " + std::to_string(count));
+  return *sel.selected;
+}
+
 Time OpComponent::loadCycles(const std::vector<Value> &values) const {
   Time t = 0;
   for (const Value &v : values) {

@@ -115,6 +115,11 @@ public:
   Task peekAll(std::vector<Value> &values, size_t offset, uint32_t &stop,
                bool &more);
 
+  /// The targets a selector token picks (its set bits), checked against the
+  /// `count` outputs or inputs (`what`) the operator routes to or from.
+  const std::vector<int32_t> &selectedTargets(const Value &sel, size_t count,
+                                              const char *what) const;
+
   /// Builds a tile value of the given proto type (dims must be static).
   Value makeTile(const proto::ElementType &type) const;
 };

@@ -30,12 +30,8 @@ public:
           error("'input' has more chunks than 'sel' has selectors");
         break;
       }
-      if (sel->value.kind != Value::Kind::Selector || !sel->value.selected)
-        error("'sel' carries no selectors");
-      for (int32_t i : *sel->value.selected)
-        if (i < 0 || static_cast<size_t>(i) >= outputs.size())
-          error("a selector picks output " + std::to_string(i) + " of " +
-                std::to_string(outputs.size()));
+      const std::vector<int32_t> &targets =
+          selectedTargets(sel->value, outputs.size(), "output");
       while (true) {
         const Token *head = co_await peek(in(0));
         if (!head)
@@ -46,7 +42,7 @@ public:
         work(1); // the switch cycle of the selected outputs
         t->value.readFromMu = false;
         uint32_t level = std::min(t->stop, rank);
-        for (int32_t i : *sel->value.selected)
+        for (int32_t i : targets)
           co_await send(out(i), t->value, level);
         if (t->stop >= rank)
           break;

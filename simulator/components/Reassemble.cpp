@@ -24,13 +24,7 @@ public:
       std::optional<Token> sel = co_await dequeue(selIn);
       if (!sel)
         break;
-      if (sel->value.kind != Value::Kind::Selector || !sel->value.selected)
-        error("'sel' carries no selectors");
-      std::vector<int32_t> left(*sel->value.selected);
-      for (int32_t i : left)
-        if (i < 0 || static_cast<size_t>(i) >= n)
-          error("a selector picks input " + std::to_string(i) + " of " +
-                std::to_string(n));
+      std::vector<int32_t> left = selectedTargets(sel->value, n, "input");
       work(1);
       while (!left.empty()) {
         // The earliest head among the selected inputs.
