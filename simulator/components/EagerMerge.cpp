@@ -108,9 +108,11 @@ public:
         if (!t)
           error("input #" + std::to_string(best) + " ended inside a chunk");
         co_await send(out(0), std::move(t->value), std::min(t->stop, rank));
-        work(1);
+        // One cycle per element, but none after the one that ends the chunk
+        // (STeP's eager_merge.rs): at rank 0 merging costs no cycles.
         if (t->stop >= rank)
           break;
+        work(1);
       }
     }
   }

@@ -1,12 +1,16 @@
 //===- Reassemble.cpp - Reassemble ----------------------------------------===//
 //
-// For every selector, takes the next chunk from each selected input, the
-// earliest-arriving first, without interleaving, and closes the new
-// dimension after the last one. One element per cycle.
+// For every selector, waits until each selected input shows its next chunk,
+// then forwards the chunks whole, earliest-arriving first, and closes the new
+// dimension after the last one, as STeP's FlatReassemble
+// (docs/step-perf-routing-and-attention.md): a switch cycle after a chunk's
+// arrival is a floor, not a cost per element.
 //
 //===----------------------------------------------------------------------===//
 
 #include "simulator/components/OpComponent.h"
+
+#include <algorithm>
 
 using namespace step::sim;
 
@@ -24,33 +28,40 @@ public:
       std::optional<Token> sel = co_await dequeue(selIn);
       if (!sel)
         break;
-      std::vector<int32_t> left = selectedTargets(sel->value, n, "input");
-      work(1);
-      while (!left.empty()) {
-        // The earliest head among the selected inputs.
-        size_t pick = 0;
-        Time best = 0;
-        for (size_t k = 0; k < left.size(); ++k) {
-          const Token *head = co_await peek(*inputs[left[k]]);
-          if (!head)
-            error("input #" + std::to_string(left[k]) +
-                  " ended before its selectors");
-          if (k == 0 || head->time < best) {
-            best = head->time;
-            pick = k;
-          }
-        }
-        int32_t from = left[pick];
-        left.erase(left.begin() + pick);
+      // Join: every selected input shows its head, then the chunks go out
+      // whole, earliest head first (ties: selector order).
+      std::vector<std::pair<Time, int32_t>> order;
+      for (int32_t i : selectedTargets(sel->value, n, "input")) {
+        const Token *head = co_await peek(*inputs[i]);
+        if (!head)
+          error("input #" + std::to_string(i) + " ended before its selectors");
+        order.push_back({head->time, i});
+      }
+      std::stable_sort(order.begin(), order.end(),
+                       [](const auto &a, const auto &b) {
+                         return a.first < b.first;
+                       });
+      for (size_t k = 0; k < order.size(); ++k) {
+        int32_t from = order[k].second;
+        // The switch cycle (and a memory-unit read of a tile in one) is a
+        // floor after the chunk's first arrival, not a cost per element.
+        const Token *first = co_await peek(*inputs[from]);
+        Time floor = order[k].first + 1 +
+                     (first->value.readFromMu
+                          ? memCycles(timingBytes(first->value))
+                          : 0);
         while (true) {
-          std::optional<Token> t = co_await dequeue(*inputs[from]);
-          if (!t)
+          const Token *head = co_await peek(*inputs[from]);
+          if (!head)
             error("input #" + std::to_string(from) + " ended inside a chunk");
+          if (floor > now)
+            work(floor - now);
+          std::optional<Token> t = co_await dequeue(*inputs[from]);
           uint32_t level = std::min(t->stop, rank);
-          if (t->stop >= rank && left.empty())
+          if (t->stop >= rank && k + 1 == order.size())
             level = rank + 1 + sel->stop;
+          t->value.readFromMu = false;
           co_await send(out(0), std::move(t->value), level);
-          work(1);
           if (t->stop >= rank)
             break;
         }

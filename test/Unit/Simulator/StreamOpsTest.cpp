@@ -369,20 +369,24 @@ TEST(ReassembleTest, EarliestChunkFirstThenNewDimensionStop) {
                  Item{selector(2, {0, 1}), 1, 40, -1}});
   Sink &data = h.sink(out);
   h.run();
-  // Selector {0} at 10: 1 cycle (11), take a0 (11), send (visible 12),
-  // 1 cycle (12). The last chunk of a selector ends the new dimension:
-  // stop rank + 1 + the selector's stop = 1.
-  // Selector {1} at 20: b0 taken at 21, visible 22.
-  // Selector {0, 1} at 30: 31; peeking both heads waits for a1 (35); b1
-  // (33) is earlier, so b1 first: visible 36 (stop 0, the selector is not
-  // done), then a1 at 36, visible 37 with stop 1.
-  // Selector {0, 1} at 40 (stop 1): 41; heads a2 and b2 both at 42: the tie
-  // goes to input 0: a2 visible 43, b2 at 44 with stop 0 + 1 + 1 = 2.
+  // STeP's FlatReassemble: join on every selected head, then whole chunks,
+  // earliest head first; a switch cycle after a chunk's first arrival is a
+  // floor (arrival + 1), not a cost per element.
+  // Selector {0} at 10: head a0 at 10, floor 11: one cycle, take a0 at 11,
+  // visible 12. The last chunk of a selector ends the new dimension: stop
+  // rank + 1 + the selector's stop = 1.
+  // Selector {1} at 20: b0 at 20, floor 21, visible 22.
+  // Selector {0, 1} at 30: joining waits for a1 (35) and b1 (33); b1 is
+  // earlier: floor 34 is past, taken at 35, visible 36 (stop 0, the selector
+  // is not done); a1: floor 36, one cycle, visible 37 with stop 1.
+  // Selector {0, 1} at 40 (stop 1): heads a2 and b2 both at 42; the tie keeps
+  // selector order: a2 floor 43, one cycle, visible 44; b2 floor 43 is
+  // reached, taken at 43, visible 44 with stop 0 + 1 + 1 = 2.
   EXPECT_THAT(data.tags(), ElementsAre(100, 200, 201, 101, 102, 202));
-  EXPECT_THAT(data.times(), ElementsAre(12, 22, 36, 37, 43, 44));
+  EXPECT_THAT(data.times(), ElementsAre(12, 22, 36, 37, 44, 44));
   EXPECT_THAT(data.stops(), ElementsAre(1, 1, 0, 1, 0, 2));
-  // One cycle per selector and per element.
-  EXPECT_EQ(h.component(0).stats.busy, 4 + 6);
+  // The cycles spent reaching floors: 1 + 1 + 0 + 1 + 1 + 0.
+  EXPECT_EQ(h.component(0).stats.busy, 4);
 }
 
 //===----------------------------------------------------------------------===//
@@ -402,20 +406,21 @@ TEST(EagerMergeTest, EarliestHeadFirstTiesToLowestInput) {
   Sink &data = h.sink(out), &sels = h.sink(sel);
   h.run();
   // The sources send everything at clock 0, so the merge sees every head
-  // with its timestamp. Heads (10, 20): a0, taken at 10, visible 11, one
-  // cycle -> 11. (30, 20): b0 at 20 -> 21. (30, 30): tie, input 0: a1 at
-  // 30 -> 31. (50, 30): b1 taken at 31, visible 32 -> 32. (50, 40): b2 at
-  // 40 -> 41. Input b has ended: a2 at 50 -> 51.
+  // with its timestamp. STeP's eager merge charges no cycle for the element
+  // that ends a chunk, so at rank 0 merging costs nothing. Heads (10, 20):
+  // a0, taken at 10, visible 11. (30, 20): b0 at 20 -> 21. (30, 30): tie,
+  // input 0: a1 at 30 -> 31. (50, 30): b1 at 30 -> 31. (50, 40): b2 at 40
+  // -> 41. Input b has ended: a2 at 50 -> 51.
   EXPECT_THAT(data.tags(), ElementsAre(100, 200, 101, 201, 202, 102));
-  EXPECT_THAT(data.times(), ElementsAre(11, 21, 31, 32, 41, 51));
+  EXPECT_THAT(data.times(), ElementsAre(11, 21, 31, 31, 41, 51));
   EXPECT_THAT(selections(sels),
               ElementsAre(ElementsAre(0), ElementsAre(1), ElementsAre(0),
                           ElementsAre(1), ElementsAre(1), ElementsAre(0)));
   // With every input holding a token (or ended) the merge decides at its
   // own clock, as STeP's does (all peeks returned something): the selector
-  // leaves then, possibly before the data arrives: clocks 0, 11, 21, 31,
-  // 32, 41, visible one hop later.
-  EXPECT_THAT(sels.times(), ElementsAre(1, 12, 22, 32, 33, 42));
+  // leaves then, possibly before the data arrives: clocks 0, 10, 20, 30,
+  // 30, 40, visible one hop later.
+  EXPECT_THAT(sels.times(), ElementsAre(1, 11, 21, 31, 31, 41));
   for (uint32_t s : data.stops())
     EXPECT_EQ(s, 0u);
 }
@@ -439,12 +444,12 @@ TEST(EagerMergeTest, TokenArrivingOnAnEmptyInputIsTakenWhenItArrives) {
   // its tile (tag 0) is visible at 14. While b is empty the merge cannot
   // pick a (cycle 50): something may still arrive on b earlier, and does.
   // It takes b's tile when it arrives, at 14: selector and data visible at
-  // 15. Then b has ended and a goes: selector at 15 + 1, a's token taken at
-  // 50, visible 51.
+  // 15 (no cycle for the element that ends the chunk). Then b has ended and
+  // a goes: selector at 14, visible 15, a's token taken at 50, visible 51.
   EXPECT_THAT(data.tags(), ElementsAre(0, 100));
   EXPECT_THAT(data.times(), ElementsAre(15, 51));
   EXPECT_THAT(selections(sels), ElementsAre(ElementsAre(1), ElementsAre(0)));
-  EXPECT_THAT(sels.times(), ElementsAre(15, 16));
+  EXPECT_THAT(sels.times(), ElementsAre(15, 15));
 }
 
 TEST(EagerMergeTest, SelectorLeavesNoEarlierThanItsChunkWhenWaiting) {
