@@ -179,18 +179,11 @@ LogicalResult DynamicTilingPass::reinferBlock(Block &block) {
           if (failed(reinferBlock(inner)))
             return failure();
     }
-    auto infer = dyn_cast<InferTypeOpInterface>(&op);
-    if (!infer)
+    if (!isa<InferTypeOpInterface>(op))
       continue;
-    SmallVector<Type> types;
-    if (failed(infer.inferReturnTypes(op.getContext(), op.getLoc(),
-                                      op.getOperands(), op.getAttrDictionary(),
-                                      op.getPropertiesStorage(),
-                                      op.getRegions(), types)))
+    if (failed(refreshResultTypes(&op)))
       return op.emitError("shape inference failed at this operator after "
                           "dynamic tiling");
-    for (auto [value, type] : llvm::zip(op.getResults(), types))
-      value.setType(type);
   }
   return success();
 }

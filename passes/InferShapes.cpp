@@ -25,16 +25,10 @@ struct InferShapesPass
         [&](InferTypeOpInterface op) -> WalkResult {
           if (!isa<StepDialect>(op->getDialect()))
             return WalkResult::advance();
-          SmallVector<Type> types;
-          if (failed(op.inferReturnTypes(
-                  op->getContext(), op->getLoc(), op->getOperands(),
-                  op->getAttrDictionary(), op->getPropertiesStorage(),
-                  op->getRegions(), types))) {
+          if (failed(refreshResultTypes(op))) {
             op->emitError("shape inference failed at this operator");
             return WalkResult::interrupt();
           }
-          for (auto [value, type] : llvm::zip(op->getResults(), types))
-            value.setType(type);
           return WalkResult::advance();
         });
     if (result.wasInterrupted())

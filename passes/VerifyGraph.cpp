@@ -91,12 +91,9 @@ struct VerifyGraphPass
           failedAny |= !allowDangling;
         }
       }
-      if (auto infer = dyn_cast<InferTypeOpInterface>(op)) {
+      if (isa<InferTypeOpInterface>(op)) {
         SmallVector<Type> types;
-        if (failed(infer.inferReturnTypes(
-                op->getContext(), op->getLoc(), op->getOperands(),
-                op->getAttrDictionary(), op->getPropertiesStorage(),
-                op->getRegions(), types))) {
+        if (failed(inferResultTypes(op, types))) {
           failedAny = true;
           return;
         }

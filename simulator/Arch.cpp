@@ -267,20 +267,6 @@ int64_t Architecture::getDefaultComputeBw() const {
   return arch.defaults().compute_bw();
 }
 
-int64_t Architecture::getTotalComputeUnits() const {
-  int64_t n = 0;
-  for (const auto &u : arch.compute_units())
-    n += u.count();
-  return n;
-}
-
-int64_t Architecture::getTotalOnChipBytes() const {
-  int64_t n = 0;
-  for (const auto &u : arch.memory_units())
-    n += u.count() * u.capacity_bytes();
-  return n;
-}
-
 double Architecture::getOffChipBytesPerCycle() const {
   HbmParams h = getHbm();
   return double(h.channels) * double(h.requestBytes) /

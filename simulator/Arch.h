@@ -64,9 +64,6 @@ public:
   int64_t getParDispatch() const;
   /// FLOPs/cycle for an op that states no compute bandwidth (0: none given).
   int64_t getDefaultComputeBw() const;
-  /// Totals over every unit kind, for resource checks.
-  int64_t getTotalComputeUnits() const;
-  int64_t getTotalOnChipBytes() const;
   /// Peak off-chip bandwidth: channels * request bytes / initiation interval.
   double getOffChipBytesPerCycle() const;
 

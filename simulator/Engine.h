@@ -169,7 +169,6 @@ public:
     if (capacity > 0 && sent > capacity && ++creditSlot == dequeueTimes.size())
       creditSlot = 0;
   }
-  bool isFull() const { return !creditTime().has_value(); }
 
   const int id;
   const int64_t capacity;
@@ -238,7 +237,6 @@ public:
   struct Dequeue;
   struct Send;
   struct WaitRoom;
-  struct Reschedule;
 
   /// The head token of `ch` without removing it (nullptr: closed and empty).
   Peek peek(Channel &ch);
@@ -250,9 +248,6 @@ public:
   Send send(Channel &ch, Value value, uint32_t stop);
   /// Waits until `ch` has room (without sending).
   WaitRoom waitRoom(Channel &ch);
-  /// Lets every component with a smaller (or, for priority 0, equal) clock
-  /// run before continuing at `now`.
-  Reschedule reschedule();
 
   /// Charges `cycles` of work starting now.
   void work(Time cycles) {
@@ -344,7 +339,6 @@ private:
 struct Component::Peek {
   Component &self;
   Channel &ch;
-  Time blockedAt = 0;
   bool await_ready() {
     if (!ch.queue.empty() || ch.closed)
       return true;
@@ -352,7 +346,6 @@ struct Component::Peek {
   }
   void await_suspend(std::coroutine_handle<> h) {
     self.resumeHandle = h;
-    blockedAt = self.now;
     self.waitKind = WaitKind::Input;
     self.waitChannel = &ch;
     ch.waitingReceiver = &self;
@@ -414,18 +407,6 @@ struct Component::WaitRoom {
   }
 };
 
-struct Component::Reschedule {
-  Component &self;
-  bool await_ready() {
-    return !self.engine->hasRunnableBefore(self.now, self.priority);
-  }
-  void await_suspend(std::coroutine_handle<> h) {
-    self.resumeHandle = h;
-    self.waitKind = WaitKind::Other;
-    self.engine->wake(&self, self.now);
-  }
-  void await_resume() { self.waitKind = WaitKind::None; }
-};
 
 inline Component::Peek Component::peek(Channel &ch) { return {*this, ch}; }
 inline Component::Dequeue Component::dequeue(Channel &ch) {
@@ -442,7 +423,6 @@ inline Component::Send Component::send(Channel &ch, Value value,
 inline Component::WaitRoom Component::waitRoom(Channel &ch) {
   return {*this, ch};
 }
-inline Component::Reschedule Component::reschedule() { return {*this}; }
 
 } // namespace step::sim
 

@@ -927,5 +927,27 @@ LogicalResult ZipOp::inferReturnTypes(MLIRContext *ctx,
   return success();
 }
 
+LogicalResult mlir::step::inferResultTypes(Operation *op,
+                                          SmallVectorImpl<Type> &types) {
+  auto infer = dyn_cast<InferTypeOpInterface>(op);
+  if (!infer)
+    return failure();
+  if (failed(infer.inferReturnTypes(
+          op->getContext(), op->getLoc(), op->getOperands(),
+          op->getAttrDictionary(), op->getPropertiesStorage(),
+          op->getRegions(), types)))
+    return failure();
+  return success(types.size() == op->getNumResults());
+}
+
+LogicalResult mlir::step::refreshResultTypes(Operation *op) {
+  SmallVector<Type> types;
+  if (failed(inferResultTypes(op, types)))
+    return failure();
+  for (auto [value, type] : llvm::zip(op->getResults(), types))
+    value.setType(type);
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "dialects/Step/StepOps.cpp.inc"

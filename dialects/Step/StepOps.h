@@ -25,4 +25,13 @@
 #define GET_OP_CLASSES
 #include "dialects/Step/StepOps.h.inc"
 
+namespace mlir::step {
+/// The result types `op`'s shape rules give for its current operands,
+/// attributes and regions; failure (with a diagnostic from the rule) if they
+/// do not hold or `op` has no shape rules.
+LogicalResult inferResultTypes(Operation *op, SmallVectorImpl<Type> &types);
+/// Sets `op`'s result types to the ones its shape rules give.
+LogicalResult refreshResultTypes(Operation *op);
+} // namespace mlir::step
+
 #endif // STEP_DIALECT_STEPOPS_H

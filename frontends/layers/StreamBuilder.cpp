@@ -50,20 +50,22 @@ Value StreamBuilder::tileOp(ValueRange operands, Args &&...args) {
   return op.getResult();
 }
 
+Value StreamBuilder::finishRegionOp(Operation *op) {
+  if (hasFailed) {
+    op->erase();
+    return {};
+  }
+  if (mlir::failed(refineTypes(op)))
+    return {};
+  return op->getResult(0);
+}
+
 LogicalResult StreamBuilder::refineTypes(Operation *op) {
-  auto infer = cast<InferTypeOpInterface>(op);
-  SmallVector<Type> types;
-  if (mlir::failed(infer.inferReturnTypes(
-          op->getContext(), op->getLoc(), op->getOperands(),
-          op->getAttrDictionary(), op->getPropertiesStorage(), op->getRegions(),
-          types)) ||
-      types.size() != op->getNumResults()) {
+  if (mlir::failed(refreshResultTypes(op))) {
     op->erase();
     hasFailed = true;
     return failure();
   }
-  for (auto [value, type] : llvm::zip(op->getResults(), types))
-    value.setType(type);
   return success();
 }
 
@@ -193,13 +195,7 @@ Value StreamBuilder::map(ValueRange inputs, Body body) {
   auto op = create<MapOp>(1, inputs, computeBwAttr(),
                           /*write_back_mu=*/UnitAttr());
   fillRegion(op.getBody(), elementTypes(inputs), body);
-  if (hasFailed) {
-    op->erase();
-    return {};
-  }
-  if (mlir::failed(refineTypes(op)))
-    return {};
-  return op.getResult();
+  return finishRegionOp(op);
 }
 
 Value StreamBuilder::accum(ValueRange inputs, int64_t rank, TileType acc,
@@ -214,13 +210,7 @@ Value StreamBuilder::accum(ValueRange inputs, int64_t rank, TileType acc,
   if (!hasFailed)
     fillRegion(op.getUpdate(), args,
                [&](ValueRange a) { return update(a.front(), a.drop_front()); });
-  if (hasFailed) {
-    op->erase();
-    return {};
-  }
-  if (mlir::failed(refineTypes(op)))
-    return {};
-  return op.getResult();
+  return finishRegionOp(op);
 }
 
 Value StreamBuilder::flatMap(ValueRange inputs, StringRef dim, Body body) {
@@ -229,13 +219,7 @@ Value StreamBuilder::flatMap(ValueRange inputs, StringRef dim, Body body) {
   auto op = create<FlatMapOp>(
       1, inputs, dim.empty() ? StringAttr() : b.getStringAttr(dim));
   fillRegion(op.getBody(), elementTypes(inputs), body);
-  if (hasFailed) {
-    op->erase();
-    return {};
-  }
-  if (mlir::failed(refineTypes(op)))
-    return {};
-  return op.getResult();
+  return finishRegionOp(op);
 }
 
 //===----------------------------------------------------------------------===//

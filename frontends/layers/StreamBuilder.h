@@ -93,6 +93,9 @@ private:
   /// returns its result, typed by its shape rule (null after a failure).
   template <typename OpTy, typename... Args>
   Value tileOp(ValueRange operands, Args &&...args);
+  /// Ends a region op whose regions were filled: erases it if building its
+  /// regions failed, else types it and returns its result.
+  Value finishRegionOp(Operation *op);
   /// Sets the result types from the op's shape rule; on failure erases the
   /// op and marks the builder failed.
   LogicalResult refineTypes(Operation *op);
