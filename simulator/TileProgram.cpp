@@ -173,19 +173,20 @@ std::vector<Value> TileProgram::evaluate(const std::vector<Value> &args,
     case Op::Sub:
     case Op::Mul:
     case Op::Div: {
-      // A lazily shaped zeros tile takes the other operand's shape.
-      Value lhs = operand(0), rhs = operand(1);
-      for (int side = 0; side < 2; ++side) {
-        Value &z = side ? rhs : lhs;
-        const Value &other = side ? lhs : rhs;
-        if (z.lazyZero && !other.lazyZero) {
-          z = Value::tile(other.rows, other.cols, z.elemBytes);
-          z.validRows = other.rows;
-          if (functional)
-            z.data = zerosData(other.rows * other.cols);
-        }
+      // A lazily shaped zeros tile takes the other operand's shape (only
+      // then are operands copied: this is the hot path).
+      const Value *pa = &operand(0), *pb = &operand(1);
+      Value shaped;
+      if (pa->lazyZero != pb->lazyZero) {
+        const Value &other = pa->lazyZero ? *pb : *pa;
+        shaped = Value::tile(other.rows, other.cols,
+                             (pa->lazyZero ? pa : pb)->elemBytes);
+        shaped.validRows = other.rows;
+        if (functional)
+          shaped.data = zerosData(other.rows * other.cols);
+        (pa->lazyZero ? pa : pb) = &shaped;
       }
-      const Value &a = lhs, &b = rhs;
+      const Value &a = *pa, &b = *pb;
       auto pick = [&](int64_t x, int64_t y) -> int64_t {
         if (x == y || y == 1)
           return x;
