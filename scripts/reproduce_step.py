@@ -261,10 +261,17 @@ def dyn_tiling(a):
 
     print(f"{a.model}, batch {a.batch}, routing {os.path.basename(routing)} "
           f"(tokens per expert: {counts})")
-    print(f"{'tile':>6} {'cycles':>12} {'off-chip B':>15} {'on-chip B':>13}")
+    dyn_row = next((r for r in rows if r["tile"] == "dyn"), None)
+    ratios = dyn_row is not None and len(rows) > 1
+    print(f"{'tile':>6} {'cycles':>12} {'off-chip B':>15} {'on-chip B':>13}"
+          + (f" {'cycles/dyn':>11} {'on-chip/dyn':>12}" if ratios else ""))
     for r in rows:
-        print(f"{str(r['tile']):>6} {r['cycles']:>12,} {r['offchip_bytes']:>15,} "
-              f"{r['onchip_bytes']:>13,}")
+        line = (f"{str(r['tile']):>6} {r['cycles']:>12,} {r['offchip_bytes']:>15,} "
+                f"{r['onchip_bytes']:>13,}")
+        if ratios:
+            line += (f" {r['cycles'] / dyn_row['cycles']:>10.3f}x"
+                     f" {r['onchip_bytes'] / dyn_row['onchip_bytes']:>11.3f}x")
+        print(line)
     for note in notes:
         print(note)
 
