@@ -548,7 +548,28 @@ def all_figures(a):
 
 # ---------------------------------------------------------------------------
 
+def reexec_with_system_python():
+    """The plots need Debian's python3-matplotlib. When this interpreter lacks
+    it (a pyenv or venv python3 first on PATH) but Debian's /usr/bin/python3
+    has it, run again under that one."""
+    try:
+        import matplotlib  # noqa: F401
+        return
+    except ImportError:
+        pass
+    system = "/usr/bin/python3"
+    if os.environ.get("REPRODUCE_STEP_REEXEC") or not os.access(system, os.X_OK):
+        return
+    if os.path.realpath(sys.executable) == os.path.realpath(system):
+        return
+    probe = subprocess.run([system, "-c", "import matplotlib"], capture_output=True)
+    if probe.returncode == 0:
+        os.environ["REPRODUCE_STEP_REEXEC"] = "1"
+        os.execv(system, [system, os.path.abspath(__file__)] + sys.argv[1:])
+
+
 def main():
+    reexec_with_system_python()
     p = argparse.ArgumentParser(prog="reproduce_step.py", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
