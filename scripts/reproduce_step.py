@@ -12,14 +12,18 @@ dyn-tiling, per tile (a positive integer or `dyn`):
   - the layer from `step-gen moe --model M --batch B --tiling N|dyn`;
   - per-expert token counts B0..B{E-1} from the routing trace
     (`step-trace check-routing`, which also validates it);
-  - on-chip bytes from `step-opt --step-insert-broadcast
+  - on-chip and off-chip bytes from `step-opt --step-insert-broadcast
     --step-report-cost="bind=B0=..,... per-op=false"` (STeP's artifact
     accounting, mode 1, FIFOs not counted); for the dynamic design the weight
     buffers of experts without tokens are subtracted, as STeP's experiment
     scripts do ("on-chip memory allocated on demand", step.md §4); the static
     designs keep buffers for every expert (`on_chip_mem`, the ASPLOS plots);
-  - cycles and off-chip bytes (read + written) from one `step-sim --sweep`
-    over all tiles on arch/sn40l_like.pbtxt with `--bind routing=FILE`.
+    (the off-chip figure equals the simulator's bytes read + written when the
+    element types are timed as declared);
+  - cycles from one `step-sim --sweep` over all tiles on
+    arch/sn40l_like.pbtxt with `--bind routing=FILE` and, unless
+    --no-mock-bf16, `--mock-bf16`: STeP's MoE runs time their f32 on-chip
+    tiles as 2-byte elements (simulator/README.md).
 
 Writes CSV columns model,batch,tile,cycles,offchip_bytes,onchip_bytes (tile
 `dyn` for dynamic tiling), prints a table, the static Pareto frontier over
@@ -216,11 +220,12 @@ def dyn_tiling(a):
             experts, topk = routing_shape(f.read())
         counts = expert_counts(trace, routing, experts, topk, a.batch)
 
-        onchip = {}
+        onchip, offchip = {}, {}
         notes = []
         for tile in tiles:
             totals, text = cost_report(opt, graphs[tile], counts, per_op=(tile == "dyn"))
             onchip[tile] = totals["onchip"]
+            offchip[tile] = totals["offchip"]
             if tile == "dyn":
                 idle = [e for e, c in enumerate(counts) if c == 0]
                 buffers = weight_buffers(text)
@@ -237,7 +242,8 @@ def dyn_tiling(a):
         with open(sweep, "w") as f:
             for tile in tiles:
                 f.write(f"tile_{tile} {graphs[tile]} {arch} routing={routing}\n")
-        out = subprocess.run([sim, "--sweep", sweep], capture_output=True, text=True)
+        out = subprocess.run([sim, "--sweep", sweep] + (["--mock-bf16"] if a.mock_bf16 else []),
+                             capture_output=True, text=True)
         if out.returncode != 0:
             raise Failure("step-sim --sweep failed:\n" + (out.stderr.strip() or out.stdout))
     sims = {r["label"]: r for r in csv.DictReader(out.stdout.splitlines())}
@@ -247,8 +253,7 @@ def dyn_tiling(a):
             raise Failure(f"step-sim --sweep printed no row for tile {tile}:\n{out.stdout}")
         rows.append({"model": a.model, "batch": a.batch, "tile": tile,
                      "cycles": int(r["cycles"]),
-                     "offchip_bytes": int(r["offchip_bytes_read"])
-                     + int(r["offchip_bytes_written"]),
+                     "offchip_bytes": offchip[tile],
                      "onchip_bytes": onchip[tile]})
 
     columns = ["model", "batch", "tile", "cycles", "offchip_bytes", "onchip_bytes"]
@@ -587,6 +592,9 @@ def main():
     d.add_argument("--build", default=os.path.join(ROOT, "build"),
                    help="build directory with bin/step-* (default %(default)s)")
     d.add_argument("--plot", default=None, help="PNG path (default: next to the CSV)")
+    d.add_argument("--mock-bf16", action=argparse.BooleanOptionalAction, default=True,
+                   help="simulate with step-sim --mock-bf16, as STeP's MoE runs did "
+                   "(default on)")
     d.set_defaults(func=dyn_tiling)
 
     al = sub.add_parser("all", help="every figure and the summary of STeP's claims",
