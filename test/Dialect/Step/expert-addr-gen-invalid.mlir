@@ -1,0 +1,33 @@
+// Diagnostics of step.expert_addr_gen.
+
+// RUN: step-opt %s -split-input-file -verify-diagnostics
+
+func.func @multi_hot(%s: !step.stream<[64], selector<8, hot = 2>>) {
+  // expected-error@+1 {{'step.expert_addr_gen' op expected 'sel' to carry one-hot selectors (selector<N, hot = 1>), got '!step.selector<8, hot = 2>'}}
+  %a = step.expert_addr_gen %s tiles 16 : !step.stream<[64], selector<8, hot = 2>>
+  return
+}
+
+// -----
+
+func.func @not_selector(%s: !step.stream<[64], tile<1x1xi64>>) {
+  // expected-error@+1 {{'step.expert_addr_gen' op expected 'sel' to carry one-hot selectors (selector<N, hot = 1>), got '!step.tile<1x1xi64>'}}
+  %a = step.expert_addr_gen %s tiles 16 : !step.stream<[64], tile<1x1xi64>>
+  return
+}
+
+// -----
+
+func.func @zero_tiles(%s: !step.stream<[64], selector<8, hot = 1>>) {
+  // expected-error@+1 {{'step.expert_addr_gen' op expected 'tiles' to be at least 1, got 0}}
+  %a = step.expert_addr_gen %s tiles 0 : !step.stream<[64], selector<8, hot = 1>>
+  return
+}
+
+// -----
+
+func.func @not_stream(%s: i32) {
+  // expected-error@+1 {{'step.expert_addr_gen' op expected operand #0 to be a step stream, got 'i32'}}
+  %a = step.expert_addr_gen %s tiles 16 : i32
+  return
+}
