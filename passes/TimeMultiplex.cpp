@@ -279,7 +279,7 @@ LogicalResult TimeMultiplexPass::rewriteFunction(func::FuncOp func,
     return tokens.emitError("step-time-multiplex: needs regions=P with P > 0");
   if (numExperts % regions != 0)
     return tokens.emitError("step-time-multiplex: regions=")
-           << regions << " does not divide the " << numExperts << " experts";
+           << static_cast<int64_t>(regions) << " does not divide the " << numExperts << " experts";
   SmallVector<Expert> experts;
   for (unsigned i = 0; i < numExperts; ++i) {
     auto e = recognize(tokens, i, packingAccum(tokens.getResult(i)));
