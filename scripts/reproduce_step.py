@@ -469,6 +469,9 @@ def time_mux(a):
         run([tools[0], "moe", "--model", a.model, "--batch", str(a.batch),
              "--tiling", "dyn" if tile is None else str(tile), "--tile-f", str(a.tile_f),
              "--compute-bw", str(a.compute_bw), "--channel-depth", str(a.channel_depth),
+             *[arg for name in ("experts", "topk", "dim", "inter")
+               if getattr(a, name) is not None
+               for arg in (f"--{name}", str(getattr(a, name)))],
              "-o", gen_path], "step-gen")
         with open(gen_path) as f:
             text = f.read()
@@ -543,8 +546,11 @@ def time_mux(a):
     ax2.plot(xs, [r["cycles"] for r in ordered], "o-", color="tab:red", label="cycles")
     ax2.set_ylabel("cycles")
     ax2.set_ylim(bottom=0)
-    ax.set_title(f"{a.model} MoE, batch {a.batch}, {label}: time-multiplexing")
-    fig.legend(loc="upper left", fontsize=8)
+    ax.set_title(f"{a.model} MoE, batch {a.batch}, {label}: time-multiplexing",
+                 fontsize=10)
+    h1, l1 = ax.get_legend_handles_labels()
+    h2, l2 = ax2.get_legend_handles_labels()
+    ax2.legend(h1 + h2, l1 + l2, loc="upper left", fontsize=8)
     fig.tight_layout()
     plot = a.plot or os.path.splitext(a.out)[0] + ".png"
     write_atomically(plot, lambda tmp: fig.savefig(tmp, dpi=120, format="png"))
@@ -585,6 +591,9 @@ def main():
     t.add_argument("--regions", default="128,64,32,16,8,4",
                    help="comma-separated region counts P; each must divide E; P = E is "
                    "the baseline (default %(default)s)")
+    for name in ("experts", "topk", "dim", "inter"):
+        t.add_argument(f"--{name}", type=int, default=None,
+                       help=f"override the model's {name} (step-gen --{name})")
     t.add_argument("--tile-f", type=int, default=48, help="tile_F (default %(default)s)")
     t.add_argument("--compute-bw", type=int, default=1024,
                    help="FLOPs/cycle of every compute node (default %(default)s)")
