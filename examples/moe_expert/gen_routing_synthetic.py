@@ -22,7 +22,11 @@ How the rest is chosen (fixed before any simulation was run):
   then the token order and the order inside each row are shuffled, so every
   expert's tokens are spread over the batch (not contiguous blocks).
 
-Usage: gen_routing_synthetic.py [--seed 32012] > routing.csv
+`--relabel S` then renames the experts by a permutation drawn with seed S
+(same loads, different experts sharing a time-multiplexed region): the
+sensitivity check of examples/moe_expert/README.md.
+
+Usage: gen_routing_synthetic.py [--seed 32012] [--relabel S] > routing.csv
 """
 import argparse
 import math
@@ -86,10 +90,20 @@ def main():
                    help="static tile: every other expert stays within one tile")
     p.add_argument("--sigma", type=float, default=0.75, help="log-normal shape")
     p.add_argument("--seed", type=int, default=32012)
+    p.add_argument("--relabel", type=int, default=None,
+                   help="rename the experts by a permutation drawn with this seed")
     a = p.parse_args()
     rng = random.Random(a.seed)
     counts = loads(rng, a)
     rows = assign(rng, counts, a.tokens, a.topk)
+    if a.relabel is not None:
+        perm = list(range(a.experts))
+        random.Random(a.relabel).shuffle(perm)
+        rows = [[perm[e] for e in r] for r in rows]
+        relabeled = [0] * a.experts
+        for e, c in enumerate(counts):
+            relabeled[perm[e]] = c
+        counts = relabeled
     out = ["token," + ",".join(f"expert_{j}" for j in range(a.topk))]
     out += [f"{t}," + ",".join(map(str, r)) for t, r in enumerate(rows)]
     sys.stdout.write("\n".join(out) + "\n")
