@@ -119,4 +119,3 @@ LogicalResult mlir::step::reinferBlock(Block &block, StringRef what) {
   }
   return success();
 }
-

@@ -1,4 +1,5 @@
-//===- Reinfer.h - type re-inference after a graph rewrite -------*- C++ -*-===//
+//===- Reinfer.h - type re-inference after a graph rewrite -------*- C++
+//-*-===//
 //
 // Helpers for passes that change stream shapes or tile types in the middle
 // of a graph and must propagate the change (passes/Reinfer.cpp).

@@ -18,8 +18,8 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
 #include "llvm/ADT/STLExtras.h"
-#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/StringExtras.h"
 
 namespace mlir::step {
 #define GEN_PASS_DEF_STEPTIMEMULTIPLEX
@@ -136,7 +136,8 @@ FailureOr<Expert> TimeMultiplexPass::recognize(PartitionOp tokens, unsigned i,
         !load.getResult().hasOneUse())
       return bad(Twine("weight load '") + load.getTensor() +
                  "' is not a plain 2-D load with one use");
-    auto rows = tile.getRows().getConstant(), cols = tile.getCols().getConstant();
+    auto rows = tile.getRows().getConstant(),
+         cols = tile.getCols().getConstant();
     if (!rows || !cols || shape[0] % *rows || shape[1] % *cols ||
         (shape[0] / *rows) * (shape[1] / *cols) != count)
       return bad(Twine("weight load '") + load.getTensor() +
@@ -233,10 +234,10 @@ void TimeMultiplexPass::rewriteRegion(PartitionOp tokens,
   for (auto [load, flatten] : llvm::zip(tmpl.loads, tmpl.flattens)) {
     ArrayRef<int64_t> shape = load.getTensorShape();
     SmallVector<int64_t> regionShape{shape[0] * count, shape[1]};
-    auto rl = b.create<RandomLoadOp>(
-        load.getLoc(), addr.getResult(),
-        regionTensorName(load.getTensor(), region), regionShape,
-        load.getTile(), load.getParDispatchAttr());
+    auto rl = b.create<RandomLoadOp>(load.getLoc(), addr.getResult(),
+                                     regionTensorName(load.getTensor(), region),
+                                     regionShape, load.getTile(),
+                                     load.getParDispatchAttr());
     flatten.getResult().replaceAllUsesWith(rl.getResult());
     flatten.erase();
     load.erase();
@@ -252,10 +253,9 @@ void TimeMultiplexPass::rewriteRegion(PartitionOp tokens,
     types.push_back(tmpl.down.getResult().getType());
   }
   b.setInsertionPointAfter(tmpl.down);
-  auto part = b.create<PartitionOp>(tmpl.down.getLoc(), types,
-                                    tmpl.down.getResult(), merge.getSelector(),
-                                    b.getI64IntegerAttr(0),
-                                    b.getArrayAttr(names));
+  auto part = b.create<PartitionOp>(
+      tmpl.down.getLoc(), types, tmpl.down.getResult(), merge.getSelector(),
+      b.getI64IntegerAttr(0), b.getArrayAttr(names));
   ArrayAttr tokenNames = tokens.getNames();
   for (auto [j, e] : llvm::enumerate(members)) {
     FlatMapOp split = e.split;
@@ -279,7 +279,8 @@ LogicalResult TimeMultiplexPass::rewriteFunction(func::FuncOp func,
     return tokens.emitError("step-time-multiplex: needs regions=P with P > 0");
   if (numExperts % regions != 0)
     return tokens.emitError("step-time-multiplex: regions=")
-           << static_cast<int64_t>(regions) << " does not divide the " << numExperts << " experts";
+           << static_cast<int64_t>(regions) << " does not divide the "
+           << numExperts << " experts";
   SmallVector<Expert> experts;
   for (unsigned i = 0; i < numExperts; ++i) {
     auto e = recognize(tokens, i, packingAccum(tokens.getResult(i)));

@@ -549,8 +549,8 @@ LogicalResult EagerMergeOp::inferReturnTypes(MLIRContext *ctx,
       auto st = streamOf(v);
       if (static_cast<int64_t>(st.getShape().size()) != rank + 1 ||
           !sameDims(st.getShape().drop_front(), first.getShape().drop_front()))
-        return fail(loc, "eager_merge", "expected input #", i,
-                    " to have rank ", rank, " and the inner dims of input #0 ",
+        return fail(loc, "eager_merge", "expected input #", i, " to have rank ",
+                    rank, " and the inner dims of input #0 ",
                     str(first.getShape().drop_front()), ", got ",
                     str(st.getShape()));
     }
@@ -972,9 +972,10 @@ LogicalResult ZipOp::inferReturnTypes(MLIRContext *ctx,
 // Time-multiplexing macro operators
 //===----------------------------------------------------------------------===//
 
-LogicalResult ExpertAddrGenOp::inferReturnTypes(
-    MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,
-    SmallVectorImpl<Type> &results) {
+LogicalResult
+ExpertAddrGenOp::inferReturnTypes(MLIRContext *ctx, std::optional<Location> loc,
+                                  Adaptor adaptor,
+                                  SmallVectorImpl<Type> &results) {
   if (failed(checkStreams(loc, "expert_addr_gen", adaptor.getOperands())))
     return failure();
   auto sel = streamOf(adaptor.getSel());

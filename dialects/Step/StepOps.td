@@ -361,7 +361,7 @@ def Step_MetadataGenOp : Step_StreamOp<"metadata_gen"> {
 // Time-multiplexing macro operators
 //===----------------------------------------------------------------------===//
 
-def Step_ExpertAddrGenOp : Step_InferredStreamOp<"expert_addr_gen"> {
+def Step_ExpertAddrGenOp : Step_InferredStreamOp<"expert_addr_gen", [], BothCosts> {
   let summary = "ExpertAddrGen: weight-tile addresses of the expert a selector picks";
   let description = [{
     For every one-hot selector of `sel` (over the local experts of a

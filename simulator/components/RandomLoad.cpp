@@ -44,8 +44,8 @@ public:
       std::string name = stringAttr("tensor");
       auto it = ctx.inputs.find(name);
       if (it == ctx.inputs.end())
-        error("functional mode needs the tensor '" + name +
-              "' bound (--bind " + name + "=FILE.npy)");
+        error("functional mode needs the tensor '" + name + "' bound (--bind " +
+              name + "=FILE.npy)");
       data = &it->second;
       if (data->isInteger)
         error("the tensor bound to '" + name +
@@ -85,7 +85,8 @@ private:
     int64_t plane = a / (gridRows * gridCols);
     int64_t rem = a % (gridRows * gridCols);
     int64_t tr = rem / gridCols, tc = rem % gridCols;
-    int64_t rows = tensorShape[tensorShape.size() - 2], cols = tensorShape.back();
+    int64_t rows = tensorShape[tensorShape.size() - 2],
+            cols = tensorShape.back();
     auto d = std::make_shared<std::vector<float>>(tile.rows * tile.cols);
     for (int64_t r = 0; r < tile.rows; ++r)
       for (int64_t c = 0; c < tile.cols; ++c)
