@@ -154,4 +154,77 @@ def StepReportCost : Pass<"step-report-cost", "::mlir::ModuleOp"> {
   ];
 }
 
+//===----------------------------------------------------------------------===//
+// Configuration time-multiplexing
+//===----------------------------------------------------------------------===//
+
+def StepTimeMultiplex : Pass<"step-time-multiplex"> {
+  let summary = "share each configured expert region among E/P experts (STeP §8.2)";
+  let description = [{
+    STeP's configuration time-multiplexing (reference/step.md §8.2; the graph
+    of step-perf's timeshare experiment,
+    simulator/docs/step-perf-routing-and-attention.md §3) on an MoE function
+    as `step-gen moe` writes it, with static or dynamic tiling. The E experts
+    are grouped into `regions` = P contiguous regions of E/P experts (region
+    r holds experts r*E/P .. (r+1)*E/P - 1). Per region:
+
+    - an `eager_merge` (rank 0) forwards the region's experts' packed-token
+      tiles (the accum outputs after the token partition) as they become
+      ready, with a one-hot selector naming the expert of each tile;
+    - the merged tiles feed one copy of the expert pipeline (the first
+      expert's repeat, matmuls, SiLU, product and down-projection accum are
+      reused as the template);
+    - its three weight loads become `random_load`s of the region's weight
+      tensors `<w>_r<r>` (the experts' weights concatenated along dim 0),
+      addressed by an `expert_addr_gen` over the merge's selector with
+      `tiles` = the repeat count (F / tile_F);
+    - a `partition` (rank 0, control = the merge's selector) with E/P outputs
+      returns every output tile to its expert's `split_rows` flatmap, which
+      is told the expert's token count as its `dim`.
+
+    The other experts' loads and compute are erased; the block is then sorted
+    topologically and every type re-inferred (with dynamic tiling the merged
+    tiles are `tile<[max_i B_i, C]>` and the down-projection accumulator
+    follows). The merge selector and the addresses fan out to several
+    consumers: run `--step-insert-broadcast` afterwards (`step-sim` does).
+
+    P = E is the identity: one dedicated region per expert, which is STeP's
+    baseline (the plain static graph, `run_ws_tile_mn_mk_revet`). Errors,
+    naming the op: `regions` missing or not dividing E (at the token
+    partition), no token partition, or an expert whose pipeline is not the
+    recognised shape (at its packing accum).
+
+    Before (one of E experts, static tiles of 32 rows, F/tile_F = 16):
+    ```mlir
+    %t0 = step.accum %c0 rank 1 ... // !step.stream<[(B0 + 31) floordiv 32], tile<32x2048xf32>>
+    %r0 = step.repeat %t0 count 16 : ...
+    %l0 = step.linear_load "w1_e0" [2048, 768] as !step.tile<2048x48xbf16> view [1, 16] ref %t0 : ...
+    %f0 = step.flatten %l0 ranks 0 to 1 : ...
+    ... // w3_e0, w2_e0 likewise; matmuls, silu, mul
+    %d0 = step.accum %m0, %f2 rank 1 ... // down projection
+    %s0 = step.flatmap %d0 dim "B0" : ... { split_rows }
+    ```
+    After (`regions` = E/2, two experts per region):
+    ```mlir
+    %m, %sel = step.eager_merge %t0, %t1 rank 0 : ...
+    // !step.stream<[(B0 + 31) floordiv 32 + (B1 + 31) floordiv 32], tile<32x2048xf32>>
+    %a = step.expert_addr_gen %sel tiles 16 : ...
+    %w1 = step.random_load "w1_r0" [4096, 768] as !step.tile<2048x48xbf16> addr %a : ...
+    ... // w3_r0, w2_r0 ([1536, 2048])
+    %r = step.repeat %m count 16 : ...
+    ... // one copy of the matmuls, silu, mul
+    %d = step.accum %x, %w2 rank 1 ...
+    %o:2 = step.partition %d by %sel rank 0 names ["C_e0", "C_e1"] : ...
+    %s0 = step.flatmap %o#0 dim "B0" : ... { split_rows }
+    %s1 = step.flatmap %o#1 dim "B1" : ... { split_rows }
+    ```
+  }];
+  let options = [
+    Option<"regions", "regions", "int64_t", "0",
+           "Number of configured regions P; must divide the number of "
+           "experts E (P = E leaves the graph unchanged)">,
+  ];
+  let dependentDialects = ["::mlir::step::StepDialect"];
+}
+
 #endif // STEP_PASSES_TD

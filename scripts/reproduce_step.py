@@ -7,6 +7,9 @@ Subcommands:
                (step.md §8.1): cycles, off-chip traffic and on-chip memory of
                every tile size, the Pareto frontier of the static designs and
                the dynamic design's Pareto improvement distance (PID).
+  time-mux     configuration time-multiplexing of an MoE layer (step.md
+               §8.2): cycles, on-chip memory, allocated compute and compute
+               utilization for P configured regions shared by E/P experts.
 
 dyn-tiling, per tile (a positive integer or `dyn`):
   - the layer from `step-gen moe --model M --batch B --tiling N|dyn`;
@@ -31,13 +34,37 @@ Writes CSV columns model,batch,tile,cycles,offchip_bytes,onchip_bytes (tile
 PID = min over frontier points q of max(cycles(q)/cycles(dyn), mem(q)/mem(dyn)),
 and, when matplotlib is present, a Pareto plot (PNG).
 
+time-mux, per region count P (--regions, P = E is the baseline with one
+dedicated region per expert):
+  - `step-gen moe --tiling N|dyn --tile-f 48 --compute-bw 1024
+    --channel-depth 2` (STeP's timeshare settings), then `step-opt
+    --step-time-multiplex=regions=P`;
+  - cycles from `step-sim --mock-bf16 --bind routing=FILE` (points run in
+    parallel, --jobs at a time; the wall time of each simulation is printed);
+  - on-chip bytes as STeP's test_static_tile computes them: the cost report
+    (mode 1, after --step-insert-broadcast) minus the token-packing accum of
+    every expert without tokens, minus the repeat, the three weight loads and
+    the down-projection accum of every region whose experts all got no token;
+  - allocated FLOPs/cycle = P*5*bw (gate, up, SiLU, product, down per region)
+    + E*bw (routing-weight products) + bw (top-k sum);
+  - compute utilization % = alg_flops / cycles / allocated * 100, with STeP's
+    alg_flops = sum over experts of 2*b*D*F*3 + b*F + 8*b*D*F (b the expert's
+    padded rows; the SiLU term's D*F is STeP's script quirk, kept).
+Writes CSV columns tiling,regions,cycles,onchip_bytes,alloc_flops_per_cycle,
+compute_util_pct and a PNG (utilization and cycles versus P).
+
 Usage:
   scripts/reproduce_step.py dyn-tiling --model mixtral-8x7b --batch 64 \\
       --routing examples/moe_expert/routing_calibration.csv \\
       --tiles 8,16,32,64,dyn --out results/dyn_tiling_mixtral_b64.csv
+  scripts/reproduce_step.py time-mux --model qwen3-30b-a3b --batch 64 \\
+      --routing examples/moe_expert/routing_qwen_b64_synthetic.csv \\
+      --tiling static:32 --regions 128,64,32,16,8,4 \\
+      --out results/time_mux_qwen_b64_static32.csv
 """
 
 import argparse
+import concurrent.futures
 import csv
 import os
 import re
@@ -470,7 +497,8 @@ def all_figures(a):
     qwen_routing = os.path.join(ROOT, DT_SWEEPS[2][3])
     tm = {}
     for tiling, label in (("static:32", "static"), ("dyn", "dyn")):
-        out = os.path.join(outdir, f"time_mux_qwen_b64_{label}.csv")
+        fname = "static32" if label == "static" else label
+        out = os.path.join(outdir, f"time_mux_qwen_b64_{fname}.csv")
         run_self(["time-mux", "--model", "qwen3-30b-a3b", "--batch", "64", "--routing",
                   qwen_routing, "--tiling", tiling, "--regions", "128,64,32,16,8,4",
                   "--out", out] + common, log)
@@ -572,6 +600,214 @@ def reexec_with_system_python():
         os.environ["REPRODUCE_STEP_REEXEC"] = "1"
         os.execv(system, [system, os.path.abspath(__file__)] + sys.argv[1:])
 
+# time-mux
+
+REPORT_OP_RE = re.compile(r'^  (step\.\w+)(?: "([^"]+)")? \(line (\d+)\)')
+SYMBOL_RE = re.compile(r"\bB(\d+)\b")
+TENSOR_RE = re.compile(r"^w\d+_(e|r)(\d+)$")
+WEIGHT_SHAPE_RE = re.compile(r'step\.linear_load "w1_e0" \[(\d+), (\d+)\]')
+
+
+def parse_tiling(text):
+    if text == "dyn":
+        return "dyn", None
+    m = re.fullmatch(r"static:([0-9]+)", text)
+    if not m or int(m.group(1)) <= 0:
+        raise Failure(f"bad --tiling '{text}': expected static:N (N > 0) or dyn")
+    return f"static:{m.group(1)}", int(m.group(1))
+
+
+def parse_regions(text):
+    out = []
+    for item in text.split(","):
+        item = item.strip()
+        if not re.fullmatch(r"[0-9]+", item) or int(item) <= 0:
+            raise Failure(f"bad --regions value '{item}': expected positive integers")
+        if int(item) in out:
+            raise Failure(f"bad --regions value: {item} is listed twice")
+        out.append(int(item))
+    return out
+
+
+def per_op_onchip(report):
+    """(op, tensor, line, on-chip bytes) for every operator of a per-op report."""
+    entries, current = [], None
+    for line in report.splitlines():
+        m = REPORT_OP_RE.match(line)
+        if m:
+            current = [m.group(1), m.group(2), int(m.group(3)), 0]
+            entries.append(current)
+            continue
+        m = ONCHIP_RE.search(line)
+        if m and current is not None and "on-chip:" in line:
+            current[3] = int(m.group(1))
+    return entries
+
+
+def idle_onchip(report, mlir_lines, counts, per_region):
+    """On-chip bytes STeP's script subtracts: the token-packing accum of every
+    expert without tokens, and the repeat, weight loads and down accum of
+    every region (of `per_region` experts) that got no token at all."""
+    experts = len(counts)
+    idle_region = [sum(counts[r * per_region:(r + 1) * per_region]) == 0
+                   for r in range(experts // per_region)]
+    saved = 0
+    for op, tensor, line, onchip in per_op_onchip(report):
+        if not onchip:
+            continue
+        text = mlir_lines[line - 1]
+        region = None
+        if tensor and TENSOR_RE.match(tensor):
+            kind, idx = TENSOR_RE.match(tensor).groups()
+            region = int(idx) // per_region if kind == "e" else int(idx)
+        elif op in ("step.repeat", "step.accum"):
+            m = SYMBOL_RE.search(text.split(":", 1)[1] if ":" in text else text)
+            if not m:
+                continue  # the top-k sum: no expert
+            expert = int(m.group(1))
+            body = "\n".join(mlir_lines[line:line + 6])
+            if op == "step.accum" and "step.retile_rows" in body:
+                if counts[expert] == 0:
+                    saved += onchip  # an idle expert's token packing
+                continue
+            region = expert // per_region
+        if region is not None and idle_region[region]:
+            saved += onchip
+    return saved, sum(idle_region)
+
+
+def time_mux_point(a, gen_path, regions, experts, counts, tmp, tools):
+    gen, opt, sim = tools
+    path = os.path.join(tmp, f"moe_p{regions}.mlir")
+    run([opt, gen_path, f"--step-time-multiplex=regions={regions}", "-o", path],
+        f"step-opt --step-time-multiplex=regions={regions}")
+    bind = ",".join(f"B{i}={c}" for i, c in enumerate(counts))
+    report = run([opt, path, "--step-insert-broadcast",
+                  f"--step-report-cost=bind={bind} per-op=true", "-o", os.devnull],
+                 f"step-opt --step-report-cost (regions={regions})")
+    m = COST_RE["onchip"].search(report)
+    if not m:
+        raise Failure(f"no total on-chip memory in the cost report (regions={regions})")
+    with open(path) as f:
+        lines = f.read().split("\n")
+    saved, idle_regions = idle_onchip(report, lines, counts, experts // regions)
+    start = time.monotonic()
+    out = run([sim, path, "--arch", os.path.join(ROOT, "arch", "sn40l_like.pbtxt"),
+               "--bind", f"routing={os.path.abspath(a.routing)}", "--mock-bf16", "--quiet"],
+              f"step-sim (regions={regions})")
+    wall = time.monotonic() - start
+    cm = re.search(r"^cycles: (\d+)", out, re.M)
+    if not cm:
+        raise Failure(f"step-sim printed no cycle count (regions={regions}):\n{out}")
+    return {"regions": regions, "cycles": int(cm.group(1)),
+            "onchip_bytes": int(m.group(1)) - saved, "idle_regions": idle_regions,
+            "wall_s": wall}
+
+
+def time_mux(a):
+    label, tile = parse_tiling(a.tiling)
+    regions = parse_regions(a.regions)
+    tools = tuple(tool(a.build, n) for n in ("step-gen", "step-opt", "step-sim"))
+    trace = tool(a.build, "step-trace")
+    if not os.path.isfile(a.routing):
+        raise Failure(f"routing file {a.routing} not found")
+    if a.jobs < 1:
+        raise Failure(f"bad --jobs {a.jobs}: expected at least 1")
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="reproduce_step.") as tmp:
+        gen_path = os.path.join(tmp, "moe.mlir")
+        run([tools[0], "moe", "--model", a.model, "--batch", str(a.batch),
+             "--tiling", "dyn" if tile is None else str(tile), "--tile-f", str(a.tile_f),
+             "--compute-bw", str(a.compute_bw), "--channel-depth", str(a.channel_depth),
+             *[arg for name in ("experts", "topk", "dim", "inter")
+               if getattr(a, name) is not None
+               for arg in (f"--{name}", str(getattr(a, name)))],
+             "-o", gen_path], "step-gen")
+        with open(gen_path) as f:
+            text = f.read()
+        experts, topk = routing_shape(text)
+        m = WEIGHT_SHAPE_RE.search(text)
+        if not m:
+            raise Failure("could not find expert 0's W1 load in step-gen's output")
+        dim, inter = int(m.group(1)), int(m.group(2))
+        for p in regions:
+            if experts % p:
+                raise Failure(f"--regions {p} does not divide the {experts} experts")
+        counts = expert_counts(trace, a.routing, experts, topk, a.batch)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as pool:
+            futures = [pool.submit(time_mux_point, a, gen_path, p, experts, counts, tmp,
+                                   tools) for p in regions]
+            points = [f.result() for f in futures]
+    rows_per_expert = [c if tile is None else -(-c // tile) * tile for c in counts]
+    alg_flops = sum(2 * b * dim * inter * 3 + b * inter + 8 * b * dim * inter
+                    for b in rows_per_expert)
+    bw = a.compute_bw
+    for pt in points:
+        alloc = pt["regions"] * 5 * bw + experts * bw + bw
+        util = alg_flops / pt["cycles"] / alloc * 100
+        rows.append({"tiling": label, "regions": pt["regions"], "cycles": pt["cycles"],
+                     "onchip_bytes": pt["onchip_bytes"], "alloc_flops_per_cycle": alloc,
+                     "compute_util_pct": f"{util:.2f}", "_wall": pt["wall_s"],
+                     "_idle": pt["idle_regions"]})
+    columns = ["tiling", "regions", "cycles", "onchip_bytes", "alloc_flops_per_cycle",
+               "compute_util_pct"]
+
+    def write_csv(path):
+        with open(path, "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=columns, lineterminator="\n",
+                               extrasaction="ignore")
+            w.writeheader()
+            w.writerows(rows)
+    write_atomically(a.out, write_csv)
+
+    print(f"{a.model}, batch {a.batch}, {label}, routing {os.path.basename(a.routing)}: "
+          f"{counts.count(0)} of {experts} experts without tokens, "
+          f"{sum(rows_per_expert)} rows (alg FLOPs {alg_flops:,})")
+    print(f"{'P':>5} {'cycles':>10} {'on-chip B':>12} {'idle P':>6} {'alloc':>9} "
+          f"{'util %':>7} {'sim s':>6}")
+    base = next((r for r in rows if r["regions"] == experts), None)
+    for r in rows:
+        print(f"{r['regions']:>5} {r['cycles']:>10,} {r['onchip_bytes']:>12,} "
+              f"{r['_idle']:>6} {r['alloc_flops_per_cycle']:>9,} "
+              f"{r['compute_util_pct']:>7} {r['_wall']:>6.2f}")
+    if base:
+        for r in rows:
+            if r is not base:
+                print(f"P={r['regions']}: utilization x"
+                      f"{float(r['compute_util_pct']) / float(base['compute_util_pct']):.2f}, "
+                      f"cycles {100 * (r['cycles'] / base['cycles'] - 1):+.2f}% vs P={experts}")
+    print(f"wrote {a.out}")
+
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib not available: no plot")
+        return
+    ordered = sorted(rows, key=lambda r: -r["regions"])
+    xs = [str(r["regions"]) for r in ordered]
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.bar(xs, [float(r["compute_util_pct"]) for r in ordered], color="tab:blue",
+           alpha=0.7, label="compute utilization")
+    ax.set_xlabel("configured regions P (experts per region = E/P)")
+    ax.set_ylabel("compute utilization (%)")
+    ax2 = ax.twinx()
+    ax2.plot(xs, [r["cycles"] for r in ordered], "o-", color="tab:red", label="cycles")
+    ax2.set_ylabel("cycles")
+    ax2.set_ylim(bottom=0)
+    ax.set_title(f"{a.model} MoE, batch {a.batch}, {label}: time-multiplexing",
+                 fontsize=10)
+    h1, l1 = ax.get_legend_handles_labels()
+    h2, l2 = ax2.get_legend_handles_labels()
+    ax2.legend(h1 + h2, l1 + l2, loc="upper left", fontsize=8)
+    fig.tight_layout()
+    plot = a.plot or os.path.splitext(a.out)[0] + ".png"
+    write_atomically(plot, lambda tmp: fig.savefig(tmp, dpi=120, format="png"))
+    print(f"wrote {plot}")
+
+
+# ---------------------------------------------------------------------------
 
 def main():
     reexec_with_system_python()
@@ -607,6 +843,33 @@ def main():
     al.add_argument("--build", default=os.path.join(ROOT, "build"),
                     help="build directory with bin/step-* (default %(default)s)")
     al.set_defaults(func=all_figures)
+    t = sub.add_parser("time-mux", help="configuration time-multiplexing of an MoE layer (§8.2)",
+                       description="Configuration time-multiplexing of an MoE layer "
+                       "(reference/step.md §8.2): P regions shared by E/P experts.")
+    t.add_argument("--model", default="qwen3-30b-a3b", help="step-gen model (default %(default)s)")
+    t.add_argument("--batch", type=int, default=64, help="tokens (default %(default)s)")
+    t.add_argument("--routing", required=True,
+                   help="routing trace CSV (token,expert_0,...; see step-trace)")
+    t.add_argument("--tiling", default="static:32",
+                   help="static:N (N-row token tiles) or dyn (default %(default)s)")
+    t.add_argument("--regions", default="128,64,32,16,8,4",
+                   help="comma-separated region counts P; each must divide E; P = E is "
+                   "the baseline (default %(default)s)")
+    for name in ("experts", "topk", "dim", "inter"):
+        t.add_argument(f"--{name}", type=int, default=None,
+                       help=f"override the model's {name} (step-gen --{name})")
+    t.add_argument("--tile-f", type=int, default=48, help="tile_F (default %(default)s)")
+    t.add_argument("--compute-bw", type=int, default=1024,
+                   help="FLOPs/cycle of every compute node (default %(default)s)")
+    t.add_argument("--channel-depth", type=int, default=2,
+                   help="FIFO depth (default %(default)s)")
+    t.add_argument("--jobs", type=int, default=2,
+                   help="points simulated in parallel (default %(default)s)")
+    t.add_argument("--out", required=True, help="CSV to write")
+    t.add_argument("--build", default=os.path.join(ROOT, "build"),
+                   help="build directory with bin/step-* (default %(default)s)")
+    t.add_argument("--plot", default=None, help="PNG path (default: next to the CSV)")
+    t.set_defaults(func=time_mux)
 
     a = p.parse_args()
     try:

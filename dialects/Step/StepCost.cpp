@@ -186,3 +186,13 @@ sym::Expr ExpandOp::getOnChipBytes(const CostOptions &o) {
 sym::Expr RepeatOp::getOnChipBytes(const CostOptions &o) {
   return elemBytes(getResult()) * c(o.countFifos ? 2 : 1);
 }
+
+//===----------------------------------------------------------------------===//
+// Time-multiplexing macro operators
+//===----------------------------------------------------------------------===//
+
+// An address counter: it reads nothing off chip and holds no tile (STeP's
+// ExpertAddrGen reports 0 for both).
+sym::Expr ExpertAddrGenOp::getOffChipBytes() { return c(0); }
+
+sym::Expr ExpertAddrGenOp::getOnChipBytes(const CostOptions &) { return c(0); }

@@ -517,8 +517,50 @@ LogicalResult EagerMergeOp::inferReturnTypes(MLIRContext *ctx,
   if (adaptor.getInputs().size() < 2)
     return fail(loc, "eager_merge", "expected at least two inputs, got ",
                 adaptor.getInputs().size());
-  auto inner = checkChunkInputs(loc, "eager_merge", adaptor.getInputs(),
-                                adaptor.getRank());
+  // Dynamically shaped tiles (an expert's packed tokens, tile<[B_i, C]>)
+  // may differ in their row counts: the merged stream then carries tiles of
+  // up to max_i rows, the buffer its consumer needs. Everything else about
+  // the elements must agree (checked below on the unified inputs).
+  Type elem = streamOf(adaptor.getInputs()[0]).getElementType();
+  if (auto first = dyn_cast<TileType>(elem)) {
+    std::vector<sym::Expr> rows;
+    bool rowsOnly = true;
+    for (Value v : adaptor.getInputs()) {
+      auto t = dyn_cast<TileType>(streamOf(v).getElementType());
+      if (!t || t.getCols() != first.getCols() ||
+          t.getElementType() != first.getElementType()) {
+        rowsOnly = false;
+        break;
+      }
+      if (!llvm::is_contained(rows, t.getRows()))
+        rows.push_back(t.getRows());
+    }
+    if (rowsOnly && rows.size() > 1)
+      elem = TileType::get(ctx, sym::max(rows), first.getCols(),
+                           first.getElementType());
+  }
+  if (elem != streamOf(adaptor.getInputs()[0]).getElementType()) {
+    // Checks the dims only: element types were unified above.
+    int64_t rank = adaptor.getRank();
+    if (failed(checkAtLeast(loc, "eager_merge", "rank", rank, 0)))
+      return failure();
+    auto first = streamOf(adaptor.getInputs()[0]);
+    for (auto [i, v] : llvm::enumerate(adaptor.getInputs())) {
+      auto st = streamOf(v);
+      if (static_cast<int64_t>(st.getShape().size()) != rank + 1 ||
+          !sameDims(st.getShape().drop_front(), first.getShape().drop_front()))
+        return fail(loc, "eager_merge", "expected input #", i, " to have rank ",
+                    rank, " and the inner dims of input #0 ",
+                    str(first.getShape().drop_front()), ", got ",
+                    str(st.getShape()));
+    }
+  }
+  FailureOr<Dims> inner =
+      elem == streamOf(adaptor.getInputs()[0]).getElementType()
+          ? checkChunkInputs(loc, "eager_merge", adaptor.getInputs(),
+                             adaptor.getRank())
+          : FailureOr<Dims>(
+                Dims(streamOf(adaptor.getInputs()[0]).getShape().drop_front()));
   if (failed(inner))
     return failure();
   sym::Expr total = c(0);
@@ -526,8 +568,7 @@ LogicalResult EagerMergeOp::inferReturnTypes(MLIRContext *ctx,
     total = total + streamOf(v).getShape().front();
   Dims dims{total};
   dims.append(inner->begin(), inner->end());
-  auto data = checkedStream(ctx, loc, "eager_merge", dims,
-                            streamOf(adaptor.getInputs()[0]).getElementType());
+  auto data = checkedStream(ctx, loc, "eager_merge", dims, elem);
   if (failed(data))
     return failure();
   results.push_back(*data);
@@ -924,6 +965,34 @@ LogicalResult ZipOp::inferReturnTypes(MLIRContext *ctx,
   results.push_back(StreamType::get(
       ctx, streamOf(adaptor.getInputs()[0]).getShape(),
       ElemTupleType::get(ctx, elementTypes(adaptor.getInputs()))));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Time-multiplexing macro operators
+//===----------------------------------------------------------------------===//
+
+LogicalResult
+ExpertAddrGenOp::inferReturnTypes(MLIRContext *ctx, std::optional<Location> loc,
+                                  Adaptor adaptor,
+                                  SmallVectorImpl<Type> &results) {
+  if (failed(checkStreams(loc, "expert_addr_gen", adaptor.getOperands())))
+    return failure();
+  auto sel = streamOf(adaptor.getSel());
+  auto selTy = dyn_cast<SelectorType>(sel.getElementType());
+  if (!selTy || selTy.getHot() != 1)
+    return fail(loc, "expert_addr_gen",
+                "expected 'sel' to carry one-hot selectors (selector<N, hot = "
+                "1>), got ",
+                sel.getElementType());
+  int64_t tiles = adaptor.getTiles();
+  if (failed(checkAtLeast(loc, "expert_addr_gen", "tiles", tiles, 1)))
+    return failure();
+  Dims dims = dimsOf(sel);
+  dims.push_back(c(tiles));
+  auto i64 = IntegerType::get(ctx, 64);
+  results.push_back(
+      StreamType::get(ctx, dims, TileType::get(ctx, c(1), c(1), i64)));
   return success();
 }
 

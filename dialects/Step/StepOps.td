@@ -267,7 +267,9 @@ def Step_EagerMergeOp : Step_InferredStreamOp<"eager_merge", [], OnChipCost> {
     data result has shape `[sum_i D^i, D_{r-1}..D_0]`; the second result
     says, per chunk, which input it came from (`!step.selector<N, hot = 1>`,
     shape `[sum_i D^i]`). It is the basis of time-multiplexing and dynamic
-    parallelization.
+    parallelization. Inputs carrying dynamically shaped tiles that differ
+    only in their row counts (experts' packed tokens `tile<[B_i, C]>`) merge
+    into tiles of `max_i` rows, the buffer a consumer of the merge needs.
 
     ```mlir
     %m, %s = step.eager_merge %a, %b rank 0 : !step.stream<[B0], tile<16x4096xf32>>,
@@ -353,6 +355,44 @@ def Step_MetadataGenOp : Step_StreamOp<"metadata_gen"> {
   let results = (outs Step_AnyStream:$result);
   let assemblyFormat = "$input attr-dict `:` qualified(type($result))";
   let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Time-multiplexing macro operators
+//===----------------------------------------------------------------------===//
+
+def Step_ExpertAddrGenOp : Step_InferredStreamOp<"expert_addr_gen", [], BothCosts> {
+  let summary = "ExpertAddrGen: weight-tile addresses of the expert a selector picks";
+  let description = [{
+    For every one-hot selector of `sel` (over the local experts of a
+    time-multiplexed region, as `eager_merge` writes them) emits the `tiles`
+    tile indices `base + e * tiles + i`, i = 0..tiles-1, of expert `e`'s
+    weight tiles, as `1x1` i64 tiles ready for `random_load`. A region's
+    weight tensor is its experts' weights concatenated along dim 0, so
+    expert e's tiles are the e-th block of `tiles` consecutive tiles.
+
+    Shape rule: `[.., N]` -> `[.., N, tiles]`; every selector becomes a
+    chunk of `tiles` addresses closed by a new innermost stop (the last
+    address of a chunk carries the selector's stop level + 1).
+
+    A coarse-grained macro op, as in STeP's artifact (`ExpertAddrGen`): it is
+    decomposable into a FlatMap whose body is a counter over `tiles` (the
+    index i) followed by a Map computing `base + e * tiles + i` from the
+    selector's index e. It reads and buffers nothing (no off-chip traffic,
+    no on-chip memory).
+
+    ```mlir
+    %a = step.expert_addr_gen %sel tiles 16
+           : !step.stream<[C0 + C1 + C2 + C3], selector<4, hot = 1>>
+    // -> !step.stream<[C0 + C1 + C2 + C3, 16], tile<1x1xi64>>
+    ```
+  }];
+  let arguments = (ins Step_AnyStream:$sel, Step_PosI64:$tiles,
+                       OptionalAttr<Step_NonNegI64>:$base);
+  let results = (outs Step_AnyStream:$result);
+  let assemblyFormat = [{
+    $sel `tiles` $tiles (`base` $base^)? attr-dict `:` qualified(type($sel))
+  }];
 }
 
 //===----------------------------------------------------------------------===//

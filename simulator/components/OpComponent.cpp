@@ -180,7 +180,9 @@ std::unique_ptr<OpComponent> step::sim::createComponent(const proto::Operator &o
       {"flatmap", createFlatMap},          {"flatten", createFlatten},
       {"reshape", createReshape},          {"promote", createPromote},
       {"expand", createExpand},            {"repeat", createRepeat},
-      {"zip", createZip}};
+      {"zip", createZip},
+      // Time-multiplexing macro operators.
+      {"expert_addr_gen", createExpertAddrGen}};
   auto it = table.find(op.kind());
   if (it == table.end())
     fail(op.location().empty() ? "operator #" + std::to_string(op.id())

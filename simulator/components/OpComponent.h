@@ -159,6 +159,8 @@ STEP_SIM_COMPONENT(Promote)
 STEP_SIM_COMPONENT(Expand)
 STEP_SIM_COMPONENT(Repeat)
 STEP_SIM_COMPONENT(Zip)
+// Time-multiplexing macro operators.
+STEP_SIM_COMPONENT(ExpertAddrGen)
 #undef STEP_SIM_COMPONENT
 
 } // namespace step::sim

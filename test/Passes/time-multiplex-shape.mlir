@@ -1,0 +1,36 @@
+// --step-time-multiplex refuses an expert whose pipeline is not the MoE
+// expert step-gen writes, naming the expert's packing accum.
+
+// RUN: step-opt %s -split-input-file -verify-diagnostics --step-time-multiplex=regions=1
+
+func.func @no_weights() {
+  %0 = step.linear_load "input" [4, 8] as !step.tile<1x8xbf16> view [4, 1]
+  %1 = step.flatten %0 ranks 0 to 1 : !step.stream<[1, 4, 1], tile<1x8xbf16>>
+  %2 = step.select_gen "routing" : !step.stream<[1, 4], selector<2, hot = 1>>
+  %3:2 = step.partition %1 by %2 rank 0 names ["B0", "B1"] : !step.stream<[1, 4], tile<1x8xbf16>>, !step.stream<[1, 4], selector<2, hot = 1>>
+  %r0, %p0 = step.reshape %3#0 rank 0 chunk 2 : !step.stream<[B0], tile<1x8xbf16>>
+  // expected-error@+1 {{step-time-multiplex: expert 0 is not the recognised MoE expert: its packed tokens feed 'step.flatmap' (expected one repeat and the weight loads)}}
+  %t0 = step.accum %r0 rank 1 : !step.stream<[(B0 + 1) floordiv 2, 2], tile<1x8xbf16>> init {
+    %z = step.zeros : !step.tile<2x8xf32>
+    step.yield %z : !step.tile<2x8xf32>
+  } update {
+  ^bb0(%a: !step.tile<2x8xf32>, %b: !step.tile<1x8xbf16>):
+    %n = step.retile_rows %a, %b : !step.tile<2x8xf32>, !step.tile<1x8xbf16>
+    step.yield %n : !step.tile<2x8xf32>
+  }
+  %s0 = step.flatmap %t0 dim "B0" : !step.stream<[(B0 + 1) floordiv 2], tile<2x8xf32>> {
+  ^bb0(%a: !step.tile<2x8xf32>):
+    %s = step.split_rows %a drop_padding : !step.tile<2x8xf32>
+    step.yield %s : !step.stream<[2], tile<1x8xf32>>
+  }
+  %r1, %p1 = step.reshape %3#1 rank 0 chunk 2 : !step.stream<[B1], tile<1x8xbf16>>
+  %t1 = step.accum %r1 rank 1 : !step.stream<[(B1 + 1) floordiv 2, 2], tile<1x8xbf16>> init {
+    %z = step.zeros : !step.tile<2x8xf32>
+    step.yield %z : !step.tile<2x8xf32>
+  } update {
+  ^bb0(%a: !step.tile<2x8xf32>, %b: !step.tile<1x8xbf16>):
+    %n = step.retile_rows %a, %b : !step.tile<2x8xf32>, !step.tile<1x8xbf16>
+    step.yield %n : !step.tile<2x8xf32>
+  }
+  return
+}
