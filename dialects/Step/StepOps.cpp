@@ -597,6 +597,11 @@ LogicalResult MetadataGenOp::verify() {
            << getResult().getType().getElementType();
   if (getInput().empty())
     return emitOpError("expected a non-empty runtime input name");
+  if (auto derive = getDerive())
+    if (!parseMetadataDerivation(*derive))
+      return emitOpError("expected 'derive' to be \"index\", \"tiles<N>\" "
+                         "or \"offset<N>\" with N > 0, got \"")
+             << *derive << "\"";
   return success();
 }
 

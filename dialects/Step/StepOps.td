@@ -290,8 +290,21 @@ def Step_BroadcastOp : Step_InferredStreamOp<"broadcast"> {
     ```mlir
     %a:2 = step.broadcast %x count 2 : !step.stream<[C0], tile<16x4096xf32>>
     ```
+
+    `depths` (optional, one entry per result) sets the FIFO depth of each
+    result's channel in elements; 0 keeps the default (the module's
+    `step.channel_depth`, else the architecture's). STeP sets per-channel
+    depths this way in its attention graphs (16 for the metadata
+    broadcasts, 4 before the KV-cache write-back).
+
+    ```mlir
+    %m:3 = step.broadcast %len count 3 {depths = array<i64: 16, 16, 16>}
+             : !step.stream<[64], tile<1x1xi64>>
+    ```
   }];
-  let arguments = (ins Step_AnyStream:$input, ConfinedAttr<I64Attr, [IntMinValue<2>]>:$count);
+  let arguments = (ins Step_AnyStream:$input, ConfinedAttr<I64Attr, [IntMinValue<2>]>:$count,
+                       OptionalAttr<DenseI64ArrayAttr>:$depths);
+  let hasVerifier = 1;
   let results = (outs Variadic<Step_AnyStream>:$outputs);
   let assemblyFormat = "$input `count` $count attr-dict `:` qualified(type($input))";
 }
@@ -348,8 +361,20 @@ def Step_MetadataGenOp : Step_StreamOp<"metadata_gen"> {
     ```mlir
     %len = step.metadata_gen "kv_len" : !step.stream<[1, 64], tile<1x1xi64>>
     ```
+
+    `derive` (optional) computes the stream from the bound integers x_i
+    instead of emitting them, so that one binding (the KV lengths) drives
+    the three metadata streams of STeP's attention graph:
+    `"index"` gives i (STeP's idx = arange(B)); `"tiles<N>"` gives
+    ceil((x_i + 1) / N), the tiles of N rows holding the cache and the new
+    token (seq_len); `"offset<N>"` gives x_i mod N, the new token's row in
+    its last tile (offset).
+
+    ```mlir
+    %n = step.metadata_gen "kv" {derive = "tiles32"} : !step.stream<[64], tile<1x1xi64>>
+    ```
   }];
-  let arguments = (ins StrAttr:$input);
+  let arguments = (ins StrAttr:$input, OptionalAttr<StrAttr>:$derive);
   let results = (outs Step_AnyStream:$result);
   let assemblyFormat = "$input attr-dict `:` qualified(type($result))";
   let hasVerifier = 1;
@@ -703,5 +728,7 @@ def Step_ZerosOp : Step_Op<"zeros", [Pure,
   let results = (outs Step_AnyTile:$result);
   let assemblyFormat = "attr-dict `:` qualified(type($result))";
 }
+
+include "dialects/Step/StepAttentionOps.td"
 
 #endif // STEP_OPS_TD

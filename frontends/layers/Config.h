@@ -68,6 +68,13 @@ struct ScheduleOptions {
   /// FIFO depth, recorded as the module attribute `step.channel_depth`.
   std::optional<int64_t> channelDepth;
 
+  // Attention decode (LayerKind::Attention).
+  /// KV-cache rows reserved per request (STeP's maxN); a multiple of
+  /// kvTileRows.
+  int64_t maxKV = 6464;
+  /// Cache rows per K/V tile (STeP's tile_N).
+  int64_t kvTileRows = 32;
+
   bool isDynamicTiling() const { return !tileRows; }
 };
 
@@ -76,7 +83,7 @@ LogicalResult parseTiling(llvm::StringRef text, ScheduleOptions &options,
                           std::string &error);
 
 /// The layers the builders know.
-enum class LayerKind { MoE, SwiGLUFFN };
+enum class LayerKind { MoE, SwiGLUFFN, Attention };
 
 /// Checks that `config` and `options` describe a layer of `kind` that can be
 /// built; `error` says what is wrong otherwise.

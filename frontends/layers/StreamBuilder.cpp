@@ -213,6 +213,33 @@ Value StreamBuilder::accum(ValueRange inputs, int64_t rank, TileType acc,
   return finishRegionOp(op);
 }
 
+Value StreamBuilder::mapWith(ValueRange inputs, std::optional<int64_t> bw,
+                             bool writeBack, Body body) {
+  if (!ready(inputs))
+    return {};
+  auto op = create<MapOp>(1, inputs,
+                          bw ? b.getI64IntegerAttr(*bw) : IntegerAttr(),
+                          writeBack ? b.getUnitAttr() : UnitAttr());
+  fillRegion(op.getBody(), elementTypes(inputs), body);
+  return finishRegionOp(op);
+}
+
+Value StreamBuilder::accumWith(ValueRange inputs, int64_t rank, TileType acc,
+                               std::optional<int64_t> bw, Update update) {
+  if (!ready(inputs))
+    return {};
+  auto op = create<AccumOp>(1, inputs, static_cast<uint64_t>(rank),
+                            bw ? b.getI64IntegerAttr(*bw) : IntegerAttr(),
+                            /*write_back_mu=*/false);
+  fillRegion(op.getInit(), {}, [&](ValueRange) { return zeros(acc); });
+  SmallVector<Type> args{acc};
+  llvm::append_range(args, elementTypes(inputs));
+  if (!hasFailed)
+    fillRegion(op.getUpdate(), args,
+               [&](ValueRange a) { return update(a.front(), a.drop_front()); });
+  return finishRegionOp(op);
+}
+
 Value StreamBuilder::flatMap(ValueRange inputs, StringRef dim, Body body) {
   if (!ready(inputs))
     return {};

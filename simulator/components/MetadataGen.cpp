@@ -1,7 +1,9 @@
 //===- MetadataGen.cpp - integers from a runtime input --------------------===//
 //
 // Emits the values of a 1-D integer runtime input (for example KV-cache
-// lengths), one element each, back to back.
+// lengths), or values derived from them (`derive`: index, tiles<N>,
+// offset<N>), element i requested at cycle i as step-perf's MetadataGen
+// does (at most one per cycle, FIFO credits permitting).
 //
 //===----------------------------------------------------------------------===//
 
@@ -23,6 +25,25 @@ public:
     if (!values->isInteger || values->ints.empty())
       error("the runtime input '" + name +
             "' must be a non-empty integer tensor");
+    if (hasAttr("derive")) {
+      std::string d = stringAttr("derive");
+      auto number = [&](size_t prefix) {
+        std::string digits = d.substr(prefix);
+        if (digits.empty() ||
+            digits.find_first_not_of("0123456789") != std::string::npos ||
+            digits.size() > 12 || std::stoll(digits) <= 0)
+          error("bad 'derive' \"" + d + "\"");
+        return std::stoll(digits);
+      };
+      if (d == "index")
+        kind = Index;
+      else if (d.rfind("tiles", 0) == 0)
+        kind = Tiles, n = number(5);
+      else if (d.rfind("offset", 0) == 0)
+        kind = Offset, n = number(6);
+      else
+        error("bad 'derive' \"" + d + "\"");
+    }
     auto ty = ctx.channelTypes.find(op.outputs(0));
     asTile = ty != ctx.channelTypes.end() && ty->second->element().has_tile();
     ranked = ty != ctx.channelTypes.end() && ty->second->shape_size() >= 2;
@@ -33,14 +54,23 @@ public:
       Value v = asTile ? Value::tile(1, 1, 8) : Value();
       if (!asTile)
         v.kind = Value::Kind::Scalar;
-      v.scalar = values->ints[i];
-      co_await send(out(0), std::move(v), ranked && i + 1 == n ? 1 : 0);
+      int64_t x = values->ints[i];
+      if (kind != Raw && x < 0)
+        error("derives from a negative value " + std::to_string(x));
+      v.scalar = kind == Index   ? static_cast<int64_t>(i)
+                 : kind == Tiles ? (x + 1 + this->n - 1) / this->n
+                 : kind == Offset ? x % this->n
+                                  : x;
+      co_await send(out(0), std::move(v), ranked && i + 1 == n ? 1 : 0,
+                    static_cast<Time>(i));
     }
   }
 
 private:
   const Tensor *values = nullptr;
   bool asTile = false, ranked = false;
+  enum { Raw, Index, Tiles, Offset } kind = Raw;
+  int64_t n = 1;
 };
 } // namespace
 
