@@ -582,9 +582,21 @@ LogicalResult ParallelizeOp::inferReturnTypes(MLIRContext *ctx,
 //===----------------------------------------------------------------------===//
 
 LogicalResult SelectGenOp::verify() {
-  if (!isa<SelectorType>(getResult().getType().getElementType()))
+  auto selTy = dyn_cast<SelectorType>(getResult().getType().getElementType());
+  if (!selTy)
     return emitOpError("expected the result to carry selectors, got ")
            << getResult().getType().getElementType();
+  if (auto targets = getTargets()) {
+    auto shape = getResult().getType().getShape();
+    if (selTy.getHot() != 1 || shape.size() != 1 ||
+        shape[0] != ::step::sym::constant(targets->size()))
+      return emitOpError("expected inline 'targets' to give a 1-D stream of ")
+             << targets->size() << " one-hot selectors";
+    for (int64_t t : *targets)
+      if (t < 0 || t >= selTy.getWidth())
+        return emitOpError("target ")
+               << t << " is outside [0, " << selTy.getWidth() << ")";
+  }
   if (getInput().empty())
     return emitOpError("expected a non-empty runtime input name");
   return success();
@@ -602,6 +614,15 @@ LogicalResult MetadataGenOp::verify() {
       return emitOpError("expected 'derive' to be \"index\", \"tiles<N>\" "
                          "or \"offset<N>\" with N > 0, got \"")
              << *derive << "\"";
+  if (auto slice = getSlice()) {
+    if (slice->size() != 2 || (*slice)[0] < 0 || (*slice)[1] < 1)
+      return emitOpError("expected 'slice' to be [start >= 0, count >= 1]");
+    auto shape = getResult().getType().getShape();
+    if (shape.empty() || shape.front() != ::step::sym::constant((*slice)[1]))
+      return emitOpError("expected the result's outer dim to be the slice's "
+                         "count ")
+             << (*slice)[1];
+  }
   return success();
 }
 

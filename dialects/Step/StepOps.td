@@ -344,8 +344,19 @@ def Step_SelectGenOp : Step_StreamOp<"select_gen"> {
     ```mlir
     %sel = step.select_gen "routing" : !step.stream<[1, 64], selector<8, hot = 2>>
     ```
+
+    With `targets` the selectors are given inline instead (the runtime
+    input is not read; `input` only names the stream): a 1-D stream of
+    one-hot selectors, element i picking `targets[i]`. The dynamic
+    parallelization's fixed control streams (the initial round robin, which
+    completions to keep) are written this way.
+
+    ```mlir
+    %rr = step.select_gen "round_robin" {targets = array<i64: 0, 1, 2, 3>}
+            : !step.stream<[4], selector<4, hot = 1>>
+    ```
   }];
-  let arguments = (ins StrAttr:$input);
+  let arguments = (ins StrAttr:$input, OptionalAttr<DenseI64ArrayAttr>:$targets);
   let results = (outs Step_AnyStream:$result);
   let assemblyFormat = "$input attr-dict `:` qualified(type($result))";
   let hasVerifier = 1;
@@ -373,8 +384,19 @@ def Step_MetadataGenOp : Step_StreamOp<"metadata_gen"> {
     ```mlir
     %n = step.metadata_gen "kv" {derive = "tiles32"} : !step.stream<[64], tile<1x1xi64>>
     ```
+
+    `slice = array<i64: start, count>` (optional) emits only the elements
+    start .. start+count-1 of the bound input (`index` still gives their
+    position in the whole input): a region of STeP's static coarse
+    parallelization reads its own contiguous slice of the requests.
+
+    ```mlir
+    %i = step.metadata_gen "kv" {derive = "index", slice = array<i64: 16, 16>}
+           : !step.stream<[16], tile<1x1xi64>>
+    ```
   }];
-  let arguments = (ins StrAttr:$input, OptionalAttr<StrAttr>:$derive);
+  let arguments = (ins StrAttr:$input, OptionalAttr<StrAttr>:$derive,
+                       OptionalAttr<DenseI64ArrayAttr>:$slice);
   let results = (outs Step_AnyStream:$result);
   let assemblyFormat = "$input attr-dict `:` qualified(type($result))";
   let hasVerifier = 1;

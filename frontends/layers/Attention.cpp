@@ -60,7 +60,8 @@ func::FuncOp mlir::step::frontends::buildAttentionDecode(
     return builder
         .create<MetadataGenOp>(loc, sb.stream({b}, meta),
                                builder.getStringAttr("kv_lens"),
-                               builder.getStringAttr(derive))
+                               builder.getStringAttr(derive),
+                               DenseI64ArrayAttr())
         .getResult();
   };
   auto fanOut = [&](Value x, int64_t n) {

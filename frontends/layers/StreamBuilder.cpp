@@ -136,7 +136,8 @@ void StreamBuilder::linearStore(Value input, StringRef tensor,
 Value StreamBuilder::selectGen(StringRef input, StreamType type) {
   if (hasFailed)
     return {};
-  return b.create<SelectGenOp>(loc, type, input).getResult();
+  return b.create<SelectGenOp>(loc, type, input, DenseI64ArrayAttr())
+      .getResult();
 }
 
 SmallVector<Value> StreamBuilder::partition(Value input, Value sel,

@@ -44,20 +44,32 @@ public:
       else
         error("bad 'derive' \"" + d + "\"");
     }
+    if (hasAttr("slice")) {
+      std::vector<int64_t> sl = intsAttr("slice");
+      if (sl.size() != 2 || sl[0] < 0 || sl[1] < 1 ||
+          sl[0] + sl[1] > static_cast<int64_t>(values->ints.size()))
+        error("'slice' does not fit the " +
+              std::to_string(values->ints.size()) + " values of '" + name +
+              "'");
+      first = sl[0];
+      count = sl[1];
+    } else {
+      count = static_cast<int64_t>(values->ints.size());
+    }
     auto ty = ctx.channelTypes.find(op.outputs(0));
     asTile = ty != ctx.channelTypes.end() && ty->second->element().has_tile();
     ranked = ty != ctx.channelTypes.end() && ty->second->shape_size() >= 2;
   }
   Task run() override {
-    size_t n = values->ints.size();
+    size_t n = static_cast<size_t>(count);
     for (size_t i = 0; i < n; ++i) {
       Value v = asTile ? Value::tile(1, 1, 8) : Value();
       if (!asTile)
         v.kind = Value::Kind::Scalar;
-      int64_t x = values->ints[i];
+      int64_t x = values->ints[first + i];
       if (kind != Raw && x < 0)
         error("derives from a negative value " + std::to_string(x));
-      v.scalar = kind == Index   ? static_cast<int64_t>(i)
+      v.scalar = kind == Index   ? first + static_cast<int64_t>(i)
                  : kind == Tiles ? (x + 1 + this->n - 1) / this->n
                  : kind == Offset ? x % this->n
                                   : x;
@@ -71,6 +83,7 @@ private:
   bool asTile = false, ranked = false;
   enum { Raw, Index, Tiles, Offset } kind = Raw;
   int64_t n = 1;
+  int64_t first = 0, count = 0;
 };
 } // namespace
 
