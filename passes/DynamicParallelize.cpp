@@ -32,7 +32,7 @@ struct DynamicParallelizePass
     if (regions < 2) {
       func.emitError() << "--step-dynamic-parallelize: expected regions >= 2, "
                           "got "
-                       << regions;
+                       << static_cast<int64_t>(regions);
       return signalPassFailure();
     }
     auto region = findSingleRegion(func);
@@ -47,7 +47,7 @@ struct DynamicParallelizePass
     if (b <= regions)
       return func.emitError()
              << "--step-dynamic-parallelize: needs more requests than the "
-             << regions << " regions, got " << b;
+             << static_cast<int64_t>(regions) << " regions, got " << b;
     MLIRContext *ctx = func.getContext();
     Location loc = func.getLoc();
     OpBuilder builder(ctx);

@@ -29,7 +29,7 @@ struct ParallelizePass
     func::FuncOp func = getOperation();
     if (regions < 2) {
       func.emitError() << "--step-parallelize: expected regions >= 2, got "
-                       << regions;
+                       << static_cast<int64_t>(regions);
       return signalPassFailure();
     }
     if (strategy != "interleaved" && strategy != "coarse") {
@@ -42,7 +42,7 @@ struct ParallelizePass
       return signalPassFailure();
     int64_t b = *region->requests.getConstant();
     if (regions > b) {
-      func.emitError() << "--step-parallelize: " << regions
+      func.emitError() << "--step-parallelize: " << static_cast<int64_t>(regions)
                        << " regions for " << b << " requests";
       return signalPassFailure();
     }
@@ -87,7 +87,7 @@ struct ParallelizePass
     if (b % regions != 0) {
       r.sourceOps.front()->emitError()
           << "--step-parallelize: strategy=coarse needs the " << b
-          << " requests to split evenly over " << regions << " regions";
+          << " requests to split evenly over " << static_cast<int64_t>(regions) << " regions";
       return failure();
     }
     int64_t share = b / regions;
