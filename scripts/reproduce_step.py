@@ -19,7 +19,11 @@ dyn-par, per batch of the size and classes asked for:
   - `step-opt --step-parallelize="regions=R strategy=coarse|interleaved"` or
     `--step-dynamic-parallelize="regions=R"` (R = --regions, default 4;
     coarse uses B/16 regions up to B = 64, so B = 16 stays one region);
-  - `step-sim --bind kv_lens=FILE` on arch/sn40l_like.pbtxt, --jobs at once.
+  - `step-sim --bind kv_lens=FILE` on arch/sn40l_like.pbtxt, --jobs at once;
+  - FIFO depths (--depths): `as-run` (default) builds the metadata broadcasts
+    and write-backs with the channel depth, as STeP's simulator did (its
+    proto driver creates broadcast outputs with the global depth and never
+    reads the per-broadcast 16/4 its scripts set); `stated` uses 16 and 4.
   scripts/reproduce_step.py dyn-par --batch-size 64 --class med \\
       --out results/dyn_par_b64_med.csv
 
@@ -420,8 +424,14 @@ def dyn_par(a):
     rows = []
     with tempfile.TemporaryDirectory(prefix="reproduce_step.") as tmp:
         graph = os.path.join(tmp, f"attention_b{a.batch_size}.mlir")
+        # STeP's scripts ask for FIFOs of 16 after the metadata broadcasts and
+        # 4 before the write-backs, but its simulator builds broadcast outputs
+        # with the global channel depth (make_broadcast! ignores config_dict):
+        # --depths as-run reproduces that (0: the channel depth).
+        depth_flags = (["--metadata-depth", "0", "--write-back-depth", "0"]
+                       if a.depths == "as-run" else [])
         run([tools[0], "attention", "--batch", str(a.batch_size), "--max-kv", str(max_kv),
-             "-o", graph], "step-gen attention")
+             *depth_flags, "-o", graph], "step-gen attention")
         jobs = []
         for batch_id, cls in batches:
             kv = os.path.join(tmp, f"{batch_id}.npy")
@@ -450,7 +460,8 @@ def dyn_par(a):
     write_atomically(a.out, write_csv)
 
     print(f"attention decode, batch {a.batch_size}, max-kv {max_kv}, regions "
-          f"{a.regions} (coarse: {coarse}){', mock bf16' if a.mock_bf16 else ''}")
+          f"{a.regions} (coarse: {coarse}), {a.depths} FIFO depths"
+          f"{', mock bf16' if a.mock_bf16 else ''}")
     print(f"{'batch':<18} {'class':<5} {'strategy':<12} {'regions':>7} {'cycles':>10} "
           f"{'sim s':>6}")
     for r in rows:
@@ -522,6 +533,10 @@ def main():
     dp.add_argument("--max-kv", type=int, default=None,
                     help="cache rows per request (default: STeP's 4672/6464/6528 at "
                     "B = 16/64/80)")
+    dp.add_argument("--depths", choices=("as-run", "stated"), default="as-run",
+                    help="FIFO depths of the metadata broadcasts and write-backs: as STeP's "
+                    "simulator ran them (the channel depth, 1; default) or as its scripts "
+                    "state them (16 and 4)")
     dp.add_argument("--mock-bf16", action="store_true", help="pass --mock-bf16 to step-sim")
     dp.add_argument("--jobs", type=int, default=2, help="parallel simulations "
                     "(default %(default)s)")

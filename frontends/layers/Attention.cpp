@@ -15,13 +15,6 @@ using namespace mlir;
 using namespace mlir::step;
 using namespace mlir::step::frontends;
 
-namespace {
-/// STeP's explicit metadata broadcasts have FIFOs of depth 16, and the
-/// write-back of an appended K/V tile one of depth 4.
-constexpr int64_t kMetadataDepth = 16;
-constexpr int64_t kWriteBackDepth = 4;
-} // namespace
-
 func::FuncOp mlir::step::frontends::buildAttentionDecode(
     OpBuilder &builder, Location loc, const ModelConfig &config,
     const ScheduleOptions &options) {
@@ -64,10 +57,16 @@ func::FuncOp mlir::step::frontends::buildAttentionDecode(
                                DenseI64ArrayAttr())
         .getResult();
   };
+  // Per-output FIFO depths of a broadcast (none when all are the default).
+  auto depthsAttr = [&](ArrayRef<int64_t> depths) {
+    return llvm::all_of(depths, [](int64_t d) { return d == 0; })
+               ? DenseI64ArrayAttr()
+               : builder.getDenseI64ArrayAttr(depths);
+  };
   auto fanOut = [&](Value x, int64_t n) {
-    SmallVector<int64_t> depths(n, kMetadataDepth);
+    SmallVector<int64_t> depths(n, options.metadataDepth);
     return sb.build<BroadcastOp>(n, {x}, x, builder.getI64IntegerAttr(n),
-                                 builder.getDenseI64ArrayAttr(depths));
+                                 depthsAttr(depths));
   };
   SmallVector<Value> idx = fanOut(metadata("index"), 5);
   SmallVector<Value> len =
@@ -107,7 +106,7 @@ func::FuncOp mlir::step::frontends::buildAttentionDecode(
         });
     SmallVector<Value> app = sb.build<BroadcastOp>(
         2, {appended}, appended, builder.getI64IntegerAttr(2),
-        builder.getDenseI64ArrayAttr({0, kWriteBackDepth}));
+        depthsAttr({0, options.writeBackDepth}));
     Value waddr =
         sb.mapWith({idxWrite, lenWrite}, std::nullopt, false, [&](ValueRange a) {
           return sb.build<CacheWriteAddrOp>(1, a, a[0], a[1],

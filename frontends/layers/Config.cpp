@@ -109,6 +109,10 @@ static LogicalResult validateAttention(const ModelConfig &config,
        << config.numHeads << " heads";
     return failure();
   }
+  if (options.metadataDepth < 0 || options.writeBackDepth < 0) {
+    os << "FIFO depths must be non-negative (0: the default depth)";
+    return failure();
+  }
   if (options.maxKV % options.kvTileRows != 0) {
     os << "tile_N " << options.kvTileRows
        << " does not divide the KV-cache rows per request " << options.maxKV;

@@ -74,6 +74,11 @@ struct ScheduleOptions {
   int64_t maxKV = 6464;
   /// Cache rows per K/V tile (STeP's tile_N).
   int64_t kvTileRows = 32;
+  /// FIFO depth of the explicit idx/seq_len/offset broadcasts' outputs and
+  /// of the K/V write-back (STeP's stated 16 and 4); 0 leaves those
+  /// channels at the default depth.
+  int64_t metadataDepth = 16;
+  int64_t writeBackDepth = 4;
 
   bool isDynamicTiling() const { return !tileRows; }
 };

@@ -85,6 +85,11 @@ const char *usageText =
     "                     default 6464, STeP's value at batch 64; 6528 at 80,\n"
     "                     4672 at 16)\n"
     "  --tile-n N         cache rows per K/V tile (default 32)\n"
+    "  --metadata-depth N FIFO depth of the idx/seq_len/offset broadcast\n"
+    "                     outputs (default 16, STeP's stated value; 0: the\n"
+    "                     channel depth, which is what STeP's simulator used)\n"
+    "  --write-back-depth N  FIFO depth before each K/V write-back (default\n"
+    "                     4, STeP's stated value; 0: the channel depth)\n"
     "  --compute-bw N     defaults to 2048 for attention (STeP's value)\n"
     "\n"
     "Output:\n"
@@ -118,7 +123,8 @@ void printUsage() {
 struct Options {
   std::string layer, model = "mixtral-8x7b", tiling, output = "-";
   fe::ModelOverrides overrides;
-  std::optional<int64_t> batch, tileF, computeBw, channelDepth, maxKV, tileN;
+  std::optional<int64_t> batch, tileF, computeBw, channelDepth, maxKV, tileN,
+      metadataDepth, writeBackDepth;
   bool modelGiven = false;
 };
 
@@ -177,6 +183,10 @@ Options parseArgs(int argc, char **argv) {
       opts.maxKV = takeInt();
     } else if (name == "--tile-n") {
       opts.tileN = takeInt();
+    } else if (name == "--metadata-depth") {
+      opts.metadataDepth = takeInt();
+    } else if (name == "--write-back-depth") {
+      opts.writeBackDepth = takeInt();
     } else if (name == "--compute-bw") {
       opts.computeBw = takeInt();
     } else if (name == "--channel-depth") {
@@ -232,8 +242,10 @@ int main(int argc, char **argv) {
   if (attention && (opts.overrides.dim || opts.overrides.interDim ||
                     !opts.tiling.empty() || opts.tileF))
     fail("--dim, --inter, --tiling and --tile-f do not apply to attention");
-  if (!attention && (opts.maxKV || opts.tileN))
-    fail("--max-kv and --tile-n apply to the attention layer only");
+  if (!attention && (opts.maxKV || opts.tileN || opts.metadataDepth ||
+                     opts.writeBackDepth))
+    fail("--max-kv, --tile-n, --metadata-depth and --write-back-depth apply "
+         "to the attention layer only");
   if (attention && !opts.modelGiven)
     opts.model = "qwen3-30b-a3b";
 
@@ -248,6 +260,9 @@ int main(int argc, char **argv) {
   if (attention) {
     schedule.maxKV = opts.maxKV.value_or(schedule.maxKV);
     schedule.kvTileRows = opts.tileN.value_or(schedule.kvTileRows);
+    schedule.metadataDepth = opts.metadataDepth.value_or(schedule.metadataDepth);
+    schedule.writeBackDepth =
+        opts.writeBackDepth.value_or(schedule.writeBackDepth);
     if (!opts.computeBw)
       opts.computeBw = 2048;
     if (!opts.channelDepth)
