@@ -84,15 +84,34 @@ struct ParallelizePass
   }
 
   LogicalResult coarse(OpBuilder &builder, SingleRegion &r, int64_t b) {
-    if (b % regions != 0) {
+    int64_t c = chunk;
+    if (c == 0) {
+      if (b % regions != 0) {
+        r.sourceOps.front()->emitError()
+            << "--step-parallelize: strategy=coarse needs the " << b
+            << " requests to split evenly over "
+            << static_cast<int64_t>(regions)
+            << " regions (or a 'chunk' size)";
+        return failure();
+      }
+      c = b / regions;
+    }
+    if (c < 1 || b % c != 0 || b / c < regions) {
       r.sourceOps.front()->emitError()
-          << "--step-parallelize: strategy=coarse needs the " << b
-          << " requests to split evenly over " << static_cast<int64_t>(regions) << " regions";
+          << "--step-parallelize: chunk " << c << " must divide the " << b
+          << " requests into at least " << static_cast<int64_t>(regions)
+          << " chunks";
       return failure();
     }
-    int64_t share = b / regions;
-    sym::Expr n = sym::constant(share);
     for (int64_t i = 0; i < regions; ++i) {
+      // Region i's chunks: i, i + R, i + 2R, ...
+      SmallVector<int64_t> slices;
+      int64_t share = 0;
+      for (int64_t k = i; k * c < b; k += regions) {
+        slices.append({k * c, c});
+        share += c;
+      }
+      sym::Expr n = sym::constant(share);
       IRMapping map;
       for (Operation *orig : r.sourceOps) {
         Operation *op = builder.clone(*orig, map);
@@ -113,10 +132,10 @@ struct ParallelizePass
           if (failed(refreshResultTypes(op)))
             return failure();
         } else if (auto meta = dyn_cast<MetadataGenOp>(op)) {
-          int64_t start = i * share;
-          if (auto old = meta.getSlice())
-            start += (*old)[0];
-          meta.setSliceAttr(builder.getDenseI64ArrayAttr({start, share}));
+          if (meta.getSlice())
+            return meta.emitError("--step-parallelize: the source already "
+                                  "reads a slice");
+          meta.setSliceAttr(builder.getDenseI64ArrayAttr(slices));
           StreamType t = meta.getResult().getType();
           SmallVector<sym::Expr> dims(t.getShape());
           dims.front() = n;

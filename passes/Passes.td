@@ -173,10 +173,14 @@ def StepParallelize : Pass<"step-parallelize", "::mlir::func::FuncOp"> {
       goes through a `parallelize` of R outputs (rank = its rank: 1 for the
       per-request q/k/v chunks, 0 for the metadata), so request j goes to
       region j mod R.
-    - `strategy=coarse`: no routing; region r gets its own sources for the
-      contiguous slice of B/R requests starting at r*B/R (loads with a view
-      of B/R requests, metadata_gens with `slice = [r*B/R, B/R]`). B must be
-      a multiple of R.
+    - `strategy=coarse`: no routing; each region gets its own sources for
+      its requests. The requests are cut into chunks of `chunk` consecutive
+      requests (default B/R, so region r gets the contiguous slice starting
+      at r*B/R; B must then be a multiple of R), and chunk k goes to region
+      k mod R: with B = 80, R = 4 and chunk 16, region 0 gets requests 0-15
+      and 64-79, as STeP's `run_static_coarse_par_b80`. A region's loads
+      read a view of its request count, its metadata_gens the `slice`s of
+      its chunks.
 
     In every clone the ragged and partition symbols get the suffix `_r<i>`,
     types are re-inferred, and `assume_shape` ops that stated the request
@@ -210,6 +214,9 @@ def StepParallelize : Pass<"step-parallelize", "::mlir::func::FuncOp"> {
     Option<"strategy", "strategy", "std::string", "\"interleaved\"",
            "interleaved (round robin through parallelize) or coarse "
            "(contiguous slices with their own sources)">,
+    Option<"chunk", "chunk", "int64_t", "0",
+           "coarse: requests per chunk, chunks dealt round robin to the "
+           "regions (0: B/R, one contiguous slice per region)">,
   ];
   let dependentDialects = ["::mlir::step::StepDialect"];
 }

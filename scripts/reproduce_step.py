@@ -18,7 +18,9 @@ dyn-par, per batch of the size and classes asked for:
     (maxN 4672/6464/6528 at B = 16/64/80, as STeP);
   - `step-opt --step-parallelize="regions=R strategy=coarse|interleaved"` or
     `--step-dynamic-parallelize="regions=R"` (R = --regions, default 4;
-    coarse uses B/16 regions up to B = 64, so B = 16 stays one region);
+    coarse uses B/16 regions up to B = 64, so B = 16 stays one region, and
+    chunks of 16 requests dealt round robin, so at B = 80 region 0 gets
+    requests 0-15 and 64-79 as in STeP's run_static_coarse_par_b80);
   - `step-sim --bind kv_lens=FILE` on arch/sn40l_like.pbtxt, --jobs at once;
   - FIFO depths (--depths): `as-run` (default) builds the metadata broadcasts
     and write-backs with the channel depth, as STeP's simulator did (its
@@ -381,6 +383,11 @@ def dyn_par_point(tools, arch, graph, strategy, regions, kv, mock_bf16, tmp, tag
     gen, opt, sim = tools
     if strategy == "dynamic":
         flags = [f"--step-dynamic-parallelize=regions={regions}"]
+    elif strategy == "coarse" and regions > 1:
+        # Chunks of 16 requests dealt round robin: contiguous slices up to
+        # B = 64, and at B = 80 region 0 takes requests 0-15 and 64-79, as
+        # STeP's run_static_coarse_par_b80.
+        flags = [f"--step-parallelize=regions={regions} strategy=coarse chunk=16"]
     elif regions > 1:
         flags = [f"--step-parallelize=regions={regions} strategy={strategy}"]
     else:

@@ -615,13 +615,20 @@ LogicalResult MetadataGenOp::verify() {
                          "or \"offset<N>\" with N > 0, got \"")
              << *derive << "\"";
   if (auto slice = getSlice()) {
-    if (slice->size() != 2 || (*slice)[0] < 0 || (*slice)[1] < 1)
-      return emitOpError("expected 'slice' to be [start >= 0, count >= 1]");
+    if (slice->empty() || slice->size() % 2)
+      return emitOpError("expected 'slice' to hold (start, count) pairs");
+    int64_t count = 0;
+    for (size_t k = 0; k < slice->size(); k += 2) {
+      if ((*slice)[k] < 0 || (*slice)[k + 1] < 1 ||
+          (*slice)[k + 1] > (int64_t(1) << 40))
+        return emitOpError("expected slices with start >= 0 and count >= 1");
+      count += (*slice)[k + 1];
+    }
     auto shape = getResult().getType().getShape();
-    if (shape.empty() || shape.front() != ::step::sym::constant((*slice)[1]))
-      return emitOpError("expected the result's outer dim to be the slice's "
-                         "count ")
-             << (*slice)[1];
+    if (shape.empty() || shape.front() != ::step::sym::constant(count))
+      return emitOpError("expected the result's outer dim to be the slices' "
+                         "total count ")
+             << count;
   }
   return success();
 }

@@ -385,10 +385,12 @@ def Step_MetadataGenOp : Step_StreamOp<"metadata_gen"> {
     %n = step.metadata_gen "kv" {derive = "tiles32"} : !step.stream<[64], tile<1x1xi64>>
     ```
 
-    `slice = array<i64: start, count>` (optional) emits only the elements
-    start .. start+count-1 of the bound input (`index` still gives their
-    position in the whole input): a region of STeP's static coarse
-    parallelization reads its own contiguous slice of the requests.
+    `slice = array<i64: start, count, ...>` (optional, (start, count)
+    pairs) emits only the elements start .. start+count-1 of each pair, in
+    order, of the bound input (`index` still gives their position in the
+    whole input); the result's outer dim is the total count. A region of
+    STeP's static coarse parallelization reads its own slices of the
+    requests.
 
     ```mlir
     %i = step.metadata_gen "kv" {derive = "index", slice = array<i64: 16, 16>}

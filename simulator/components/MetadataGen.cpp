@@ -44,32 +44,39 @@ public:
       else
         error("bad 'derive' \"" + d + "\"");
     }
+    // The elements to emit: all, or the concatenated (start, count) slices.
+    int64_t total = static_cast<int64_t>(values->ints.size());
     if (hasAttr("slice")) {
       std::vector<int64_t> sl = intsAttr("slice");
-      if (sl.size() != 2 || sl[0] < 0 || sl[1] < 1 ||
-          sl[0] + sl[1] > static_cast<int64_t>(values->ints.size()))
-        error("'slice' does not fit the " +
-              std::to_string(values->ints.size()) + " values of '" + name +
-              "'");
-      first = sl[0];
-      count = sl[1];
+      if (sl.empty() || sl.size() % 2)
+        error("'slice' must hold (start, count) pairs");
+      for (size_t k = 0; k < sl.size(); k += 2) {
+        if (sl[k] < 0 || sl[k + 1] < 1 || sl[k] > total ||
+            sl[k + 1] > total - sl[k])
+          error("'slice' does not fit the " + std::to_string(total) +
+                " values of '" + name + "'");
+        for (int64_t i = 0; i < sl[k + 1]; ++i)
+          positions.push_back(sl[k] + i);
+      }
     } else {
-      count = static_cast<int64_t>(values->ints.size());
+      for (int64_t i = 0; i < total; ++i)
+        positions.push_back(i);
     }
     auto ty = ctx.channelTypes.find(op.outputs(0));
     asTile = ty != ctx.channelTypes.end() && ty->second->element().has_tile();
     ranked = ty != ctx.channelTypes.end() && ty->second->shape_size() >= 2;
   }
   Task run() override {
-    size_t n = static_cast<size_t>(count);
+    size_t n = positions.size();
     for (size_t i = 0; i < n; ++i) {
       Value v = asTile ? Value::tile(1, 1, 8) : Value();
       if (!asTile)
         v.kind = Value::Kind::Scalar;
-      int64_t x = values->ints[first + i];
+      int64_t pos = positions[i];
+      int64_t x = values->ints[pos];
       if (kind != Raw && x < 0)
         error("derives from a negative value " + std::to_string(x));
-      v.scalar = kind == Index   ? first + static_cast<int64_t>(i)
+      v.scalar = kind == Index   ? pos
                  : kind == Tiles ? (x + 1 + this->n - 1) / this->n
                  : kind == Offset ? x % this->n
                                   : x;
@@ -83,7 +90,7 @@ private:
   bool asTile = false, ranked = false;
   enum { Raw, Index, Tiles, Offset } kind = Raw;
   int64_t n = 1;
-  int64_t first = 0, count = 0;
+  std::vector<int64_t> positions;
 };
 } // namespace
 

@@ -103,3 +103,43 @@ func.func @signal_acc(%a: !step.tile<2x2xi64>, %t: !step.tile<32x64xbf16>) {
   %n = step.signal_req_all_read %a, %t : !step.tile<2x2xi64>, !step.tile<32x64xbf16>
   return
 }
+
+// -----
+
+func.func @slice_odd() {
+  // expected-error @+1 {{expected 'slice' to hold (start, count) pairs}}
+  %i = step.metadata_gen "kv" {slice = array<i64: 0, 2, 4>} : !step.stream<[2], tile<1x1xi64>>
+  return
+}
+
+// -----
+
+func.func @slice_count() {
+  // expected-error @+1 {{expected the result's outer dim to be the slices' total count 4}}
+  %i = step.metadata_gen "kv" {slice = array<i64: 0, 2, 6, 2>} : !step.stream<[2], tile<1x1xi64>>
+  return
+}
+
+// -----
+
+func.func @slice_empty() {
+  // expected-error @+1 {{expected slices with start >= 0 and count >= 1}}
+  %i = step.metadata_gen "kv" {slice = array<i64: 0, 0>} : !step.stream<[2], tile<1x1xi64>>
+  return
+}
+
+// -----
+
+func.func @targets_range() {
+  // expected-error @+1 {{target 4 is outside [0, 4)}}
+  %s = step.select_gen "rr" {targets = array<i64: 0, 4>} : !step.stream<[2], selector<4, hot = 1>>
+  return
+}
+
+// -----
+
+func.func @targets_shape() {
+  // expected-error @+1 {{expected inline 'targets' to give a 1-D stream of 2 one-hot selectors}}
+  %s = step.select_gen "rr" {targets = array<i64: 0, 1>} : !step.stream<[3], selector<4, hot = 1>>
+  return
+}

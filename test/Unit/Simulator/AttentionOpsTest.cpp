@@ -99,11 +99,12 @@ TEST(MetadataGenTest, SliceKeepsGlobalIndices) {
   proto::Operator &op = h.op("metadata_gen", {}, {out});
   (*op.mutable_attrs())["input"] = strAttr("kv");
   (*op.mutable_attrs())["derive"] = strAttr("index");
-  (*op.mutable_attrs())["slice"] = intsAttr({2, 2});
+  (*op.mutable_attrs())["slice"] = intsAttr({2, 1, 0, 1});
   h.inputs["kv"] = ints({1, 2, 3, 4});
   Sink &s = h.sink(out);
   h.run();
-  EXPECT_THAT(s.tags(), ElementsAre(2, 3));
+  // The slices in order: element 2, then element 0.
+  EXPECT_THAT(s.tags(), ElementsAre(2, 0));
 }
 
 TEST(SelectGenTest, InlineTargetsWithoutStops) {
