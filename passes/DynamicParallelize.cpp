@@ -91,8 +91,26 @@ struct DynamicParallelizePass
     orderTargets.append(b - regions, 1);
     for (int64_t i = 0; i < regions; ++i)
       rrTargets.push_back(i);
-    Value keep = builder.create<SelectGenOp>(
-        loc, sel(2, b), "keep", builder.getDenseI64ArrayAttr(keepTargets));
+    // STeP's SelectGen of a [1, n] one-hot array, then Flatten(0, 1).
+    auto inlineSel = [&](StringRef name, int64_t width,
+                         ArrayRef<int64_t> targets) -> FailureOr<Value> {
+      int64_t n = targets.size();
+      Value g = builder.create<SelectGenOp>(
+          loc,
+          StreamType::get(ctx, {sym::constant(1), sym::constant(n)},
+                          SelectorType::get(ctx, width, /*hot=*/1)),
+          name, builder.getDenseI64ArrayAttr(targets));
+      auto f = builder.create<FlattenOp>(loc, TypeRange(builder.getNoneType()),
+                                         g, builder.getI64IntegerAttr(0),
+                                         builder.getI64IntegerAttr(1));
+      if (failed(typed(f)))
+        return failure();
+      return f.getResult();
+    };
+    auto keepOr = inlineSel("keep", 2, keepTargets);
+    if (failed(keepOr))
+      return failure();
+    Value keep = *keepOr;
     auto done = builder.create<PartitionOp>(
         loc, TypeRange(two), which, keep, builder.getI64IntegerAttr(0),
         builder.getArrayAttr({builder.getStringAttr("Dropped"),
@@ -100,11 +118,11 @@ struct DynamicParallelizePass
     if (failed(typed(done)))
       return failure();
     builder.create<SinkOp>(loc, done.getOutputs()[0]);
-    Value rr = builder.create<SelectGenOp>(
-        loc, sel(regions, regions), "round_robin",
-        builder.getDenseI64ArrayAttr(rrTargets));
-    Value order = builder.create<SelectGenOp>(
-        loc, sel(2, b), "order", builder.getDenseI64ArrayAttr(orderTargets));
+    auto rrOr = inlineSel("round_robin", regions, rrTargets);
+    auto orderOr = inlineSel("order", 2, orderTargets);
+    if (failed(rrOr) || failed(orderOr))
+      return failure();
+    Value rr = *rrOr, order = *orderOr;
     auto joined = builder.create<ReassembleOp>(
         loc, TypeRange(builder.getNoneType()),
         ValueRange{rr, done.getOutputs()[1]}, order,

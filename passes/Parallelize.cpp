@@ -138,7 +138,13 @@ struct ParallelizePass
           meta.setSliceAttr(builder.getDenseI64ArrayAttr(slices));
           StreamType t = meta.getResult().getType();
           SmallVector<sym::Expr> dims(t.getShape());
-          dims.front() = n;
+          auto it = llvm::find(dims, r.requests);
+          if (it == dims.end())
+            return meta.emitError()
+                   << "--step-parallelize: no dim of the source has the "
+                      "request count "
+                   << b;
+          *it = n;
           meta.getResult().setType(
               StreamType::get(op->getContext(), dims, t.getElementType()));
         } else if (failed(refreshResultTypes(op))) {

@@ -257,12 +257,13 @@ def StepDynamicParallelize
     step.sink %m : ...
     %w = step.assume_shape %which : !step.stream<[R0 + R1 + R2 + R3], selector<4, hot = 1>>
            to !step.stream<[64], selector<4, hot = 1>>
-    %keep = step.select_gen "keep" {targets = array<i64: 1, ..., 1, 0, 0, 0, 0>}
-              : !step.stream<[64], selector<2, hot = 1>>
+    %keep0 = step.select_gen "keep" {targets = array<i64: 1, ..., 1, 0, 0, 0, 0>}
+               : !step.stream<[1, 64], selector<2, hot = 1>>
+    %keep = step.flatten %keep0 ranks 0 to 1 : !step.stream<[1, 64], selector<2, hot = 1>>
     %done:2 = step.partition %w by %keep rank 0 names ["Dropped", "Done"] : ...
     step.sink %done#0 : ...
-    %rr = step.select_gen "round_robin" {targets = array<i64: 0, 1, 2, 3>} : !step.stream<[4], selector<4, hot = 1>>
-    %ctl = step.select_gen "order" {targets = array<i64: 0, 0, 0, 0, 1, ..., 1>} : !step.stream<[64], selector<2, hot = 1>>
+    %rr = ... select_gen "round_robin" {targets = array<i64: 0, 1, 2, 3>}, flattened to [4]
+    %ctl = ... select_gen "order" {targets = array<i64: 0, 0, 0, 0, 1, ..., 1>}, flattened to [64]
     %s0 = step.reassemble %rr, %done#1 by %ctl rank 0 : ...
     %sel = step.flatten %s0 ranks 0 to 1 : !step.stream<[64, 1], selector<4, hot = 1>>
     %qp:4 = step.partition %q by %sel rank 1 names ["R0", "R1", "R2", "R3"] : ...

@@ -588,9 +588,13 @@ LogicalResult SelectGenOp::verify() {
            << getResult().getType().getElementType();
   if (auto targets = getTargets()) {
     auto shape = getResult().getType().getShape();
-    if (selTy.getHot() != 1 || shape.size() != 1 ||
-        shape[0] != ::step::sym::constant(targets->size()))
-      return emitOpError("expected inline 'targets' to give a 1-D stream of ")
+    ::step::sym::Expr elements = ::step::sym::constant(1);
+    for (::step::sym::Expr d : shape)
+      elements = elements * d;
+    if (selTy.getHot() != 1 || shape.size() > 2 ||
+        elements != ::step::sym::constant(targets->size()))
+      return emitOpError("expected inline 'targets' to give a stream [n] or "
+                         "[1, n] of ")
              << targets->size() << " one-hot selectors";
     for (int64_t t : *targets)
       if (t < 0 || t >= selTy.getWidth())
@@ -624,10 +628,12 @@ LogicalResult MetadataGenOp::verify() {
         return emitOpError("expected slices with start >= 0 and count >= 1");
       count += (*slice)[k + 1];
     }
-    auto shape = getResult().getType().getShape();
-    if (shape.empty() || shape.front() != ::step::sym::constant(count))
-      return emitOpError("expected the result's outer dim to be the slices' "
-                         "total count ")
+    ::step::sym::Expr elements = ::step::sym::constant(1);
+    for (::step::sym::Expr d : getResult().getType().getShape())
+      elements = elements * d;
+    if (elements != ::step::sym::constant(count))
+      return emitOpError("expected the result to have as many elements as "
+                         "the slices' total count ")
              << count;
   }
   return success();

@@ -346,8 +346,9 @@ def Step_SelectGenOp : Step_StreamOp<"select_gen"> {
     ```
 
     With `targets` the selectors are given inline instead (the runtime
-    input is not read; `input` only names the stream): a 1-D stream of
-    one-hot selectors, element i picking `targets[i]`. The dynamic
+    input is not read; `input` only names the stream): a stream `[n]` (no
+    stop tokens) or `[1, n]` of one-hot selectors, element i picking
+    `targets[i]`. The dynamic
     parallelization's fixed control streams (the initial round robin, which
     completions to keep) are written this way.
 
@@ -388,7 +389,7 @@ def Step_MetadataGenOp : Step_StreamOp<"metadata_gen"> {
     `slice = array<i64: start, count, ...>` (optional, (start, count)
     pairs) emits only the elements start .. start+count-1 of each pair, in
     order, of the bound input (`index` still gives their position in the
-    whole input); the result's outer dim is the total count. A region of
+    whole input); the result has as many elements as the total count. A region of
     STeP's static coarse parallelization reads its own slices of the
     requests.
 

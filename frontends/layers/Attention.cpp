@@ -47,15 +47,18 @@ func::FuncOp mlir::step::frontends::buildAttentionDecode(
 
   // idx, seq_len (tiles including the new token's row) and offset (the new
   // row in the last tile), all derived from the bound KV lengths.
+  // Each is a [1, B] stream flattened to [B], as STeP's
+  // Flatten(MetadataGen) (the flatten is one channel hop).
   auto metadata = [&](StringRef derive) -> Value {
     if (sb.failed())
       return {};
-    return builder
-        .create<MetadataGenOp>(loc, sb.stream({b}, meta),
-                               builder.getStringAttr("kv_lens"),
-                               builder.getStringAttr(derive),
-                               DenseI64ArrayAttr())
-        .getResult();
+    Value m = builder
+                  .create<MetadataGenOp>(loc, sb.stream({1, b}, meta),
+                                         builder.getStringAttr("kv_lens"),
+                                         builder.getStringAttr(derive),
+                                         DenseI64ArrayAttr())
+                  .getResult();
+    return sb.flatten(m, 0, 1);
   };
   // Per-output FIFO depths of a broadcast (none when all are the default).
   auto depthsAttr = [&](ArrayRef<int64_t> depths) {

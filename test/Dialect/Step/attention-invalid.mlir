@@ -115,7 +115,7 @@ func.func @slice_odd() {
 // -----
 
 func.func @slice_count() {
-  // expected-error @+1 {{expected the result's outer dim to be the slices' total count 4}}
+  // expected-error @+1 {{expected the result to have as many elements as the slices' total count 4}}
   %i = step.metadata_gen "kv" {slice = array<i64: 0, 2, 6, 2>} : !step.stream<[2], tile<1x1xi64>>
   return
 }
@@ -139,7 +139,7 @@ func.func @targets_range() {
 // -----
 
 func.func @targets_shape() {
-  // expected-error @+1 {{expected inline 'targets' to give a 1-D stream of 2 one-hot selectors}}
+  // expected-error @+1 {{expected inline 'targets' to give a stream [n] or [1, n] of 2 one-hot selectors}}
   %s = step.select_gen "rr" {targets = array<i64: 0, 1>} : !step.stream<[3], selector<4, hot = 1>>
   return
 }
