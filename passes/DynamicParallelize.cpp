@@ -53,8 +53,8 @@ struct DynamicParallelizePass
     OpBuilder builder(ctx);
     builder.setInsertionPointAfter(r.sourceOps.back());
     auto i64 = IntegerType::get(ctx, 64);
-    TileType signalTile = TileType::get(ctx, sym::constant(1),
-                                        sym::constant(1), i64);
+    TileType signalTile =
+        TileType::get(ctx, sym::constant(1), sym::constant(1), i64);
     SmallVector<std::string> names;
     SmallVector<Attribute> nameAttrs;
     for (int64_t i = 0; i < regions; ++i) {
@@ -70,19 +70,19 @@ struct DynamicParallelizePass
     // Completion signals of the regions, defined later.
     SmallVector<Value> feedback;
     for (const std::string &n : names)
-      feedback.push_back(builder
-                             .create<FeedbackOp>(
-                                 loc, StreamType::get(ctx, {sym::symbol(n)},
-                                                      signalTile))
-                             .getResult());
+      feedback.push_back(
+          builder
+              .create<FeedbackOp>(
+                  loc, StreamType::get(ctx, {sym::symbol(n)}, signalTile))
+              .getResult());
     SmallVector<Type> two(2, builder.getNoneType());
     auto merge = builder.create<EagerMergeOp>(loc, TypeRange(two), feedback,
                                               builder.getI64IntegerAttr(0));
     if (failed(typed(merge)))
       return failure();
     builder.create<SinkOp>(loc, merge.getData());
-    Value which =
-        builder.create<AssumeShapeOp>(loc, sel(regions, b), merge.getSelector());
+    Value which = builder.create<AssumeShapeOp>(loc, sel(regions, b),
+                                                merge.getSelector());
 
     // Keep the first B-R completions; the last R free no request.
     SmallVector<int64_t> keepTargets(b - regions, 1), orderTargets(regions, 0),
@@ -113,8 +113,8 @@ struct DynamicParallelizePass
     Value keep = *keepOr;
     auto done = builder.create<PartitionOp>(
         loc, TypeRange(two), which, keep, builder.getI64IntegerAttr(0),
-        builder.getArrayAttr({builder.getStringAttr("Dropped"),
-                              builder.getStringAttr("Done")}));
+        builder.getArrayAttr(
+            {builder.getStringAttr("Dropped"), builder.getStringAttr("Done")}));
     if (failed(typed(done)))
       return failure();
     builder.create<SinkOp>(loc, done.getOutputs()[0]);
@@ -161,7 +161,8 @@ struct DynamicParallelizePass
       // tiles of the signal tensor were read.
       RandomLoadOp load;
       for (Operation *op : r.regionOps)
-        if (auto l = dyn_cast<RandomLoadOp>(op); l && l.getTensor() == signalTensor)
+        if (auto l = dyn_cast<RandomLoadOp>(op);
+            l && l.getTensor() == signalTensor)
           load = cast<RandomLoadOp>(map.lookup(l.getResult()).getDefiningOp());
       if (!load)
         return func.emitError()

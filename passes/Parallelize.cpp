@@ -42,15 +42,15 @@ struct ParallelizePass
       return signalPassFailure();
     int64_t b = *region->requests.getConstant();
     if (regions > b) {
-      func.emitError() << "--step-parallelize: " << static_cast<int64_t>(regions)
-                       << " regions for " << b << " requests";
+      func.emitError() << "--step-parallelize: "
+                       << static_cast<int64_t>(regions) << " regions for " << b
+                       << " requests";
       return signalPassFailure();
     }
     OpBuilder builder(func.getContext());
     builder.setInsertionPoint(func.getBody().front().getTerminator());
-    LogicalResult ok = strategy == "coarse"
-                           ? coarse(builder, *region, b)
-                           : interleaved(builder, *region);
+    LogicalResult ok = strategy == "coarse" ? coarse(builder, *region, b)
+                                            : interleaved(builder, *region);
     if (failed(ok))
       return signalPassFailure();
   }
@@ -62,9 +62,9 @@ struct ParallelizePass
       at.setInsertionPointAfterValue(v);
       auto shape = cast<StreamType>(v.getType()).getShape();
       SmallVector<Type> none(regions, at.getNoneType());
-      auto p = at.create<ParallelizeOp>(
-          v.getLoc(), TypeRange(none), v,
-          at.getI64IntegerAttr(shape.size() - 1), at.getI64IntegerAttr(regions));
+      auto p = at.create<ParallelizeOp>(v.getLoc(), TypeRange(none), v,
+                                        at.getI64IntegerAttr(shape.size() - 1),
+                                        at.getI64IntegerAttr(regions));
       if (failed(refreshResultTypes(p)))
         return failure();
       deal.push_back(p);
@@ -90,8 +90,7 @@ struct ParallelizePass
         r.sourceOps.front()->emitError()
             << "--step-parallelize: strategy=coarse needs the " << b
             << " requests to split evenly over "
-            << static_cast<int64_t>(regions)
-            << " regions (or a 'chunk' size)";
+            << static_cast<int64_t>(regions) << " regions (or a 'chunk' size)";
         return failure();
       }
       c = b / regions;
@@ -117,7 +116,8 @@ struct ParallelizePass
         Operation *op = builder.clone(*orig, map);
         if (auto load = dyn_cast<LinearLoadOp>(op)) {
           SmallVector<int64_t> view(load.getView());
-          auto shape = cast<StreamType>(orig->getResult(0).getType()).getShape();
+          auto shape =
+              cast<StreamType>(orig->getResult(0).getType()).getShape();
           // The request dim of the load is the first view dim that is B.
           size_t dim = 0;
           while (dim < view.size() && view[dim] != b)

@@ -12,7 +12,8 @@ using namespace mlir;
 using namespace mlir::step;
 using namespace mlir::step::detail;
 
-FailureOr<SingleRegion> mlir::step::detail::findSingleRegion(func::FuncOp func) {
+FailureOr<SingleRegion>
+mlir::step::detail::findSingleRegion(func::FuncOp func) {
   SingleRegion r;
   llvm::DenseSet<Operation *> inSources;
   for (Operation &op : func.getBody().front()) {

@@ -63,9 +63,10 @@ LogicalResult CacheReadAddrGenOp::inferReturnTypes(
   return success();
 }
 
-LogicalResult FilterLastTileOp::inferReturnTypes(
-    MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,
-    SmallVectorImpl<Type> &results) {
+LogicalResult
+FilterLastTileOp::inferReturnTypes(MLIRContext *ctx,
+                                   std::optional<Location> loc, Adaptor adaptor,
+                                   SmallVectorImpl<Type> &results) {
   auto dims = raggedPerRequest(loc, "filter_last_tile", adaptor.getOperands(),
                                adaptor.getName());
   if (failed(dims))
@@ -140,10 +141,9 @@ LogicalResult RowAppendOp::verify() {
 }
 
 #define STEP_SAME_AS_FIRST(OP, NAME, FIRST)                                    \
-  LogicalResult OP::inferReturnTypes(MLIRContext *,                            \
-                                     std::optional<Location> loc,              \
-                                     Adaptor adaptor,                          \
-                                     SmallVectorImpl<Type> &results) {         \
+  LogicalResult OP::inferReturnTypes(                                          \
+      MLIRContext *, std::optional<Location> loc, Adaptor adaptor,             \
+      SmallVectorImpl<Type> &results) {                                        \
     if (!isa<TileType>(adaptor.FIRST().getType()))                             \
       return fail(loc, NAME, "expected a step tile, got ",                     \
                   adaptor.FIRST().getType());                                  \
@@ -164,16 +164,16 @@ LogicalResult SetOffsetOp::verify() {
   return success();
 }
 
-LogicalResult CacheWriteAddrOp::inferReturnTypes(
-    MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,
-    SmallVectorImpl<Type> &results) {
+LogicalResult
+CacheWriteAddrOp::inferReturnTypes(MLIRContext *ctx,
+                                   std::optional<Location> loc, Adaptor adaptor,
+                                   SmallVectorImpl<Type> &results) {
   for (Value v : adaptor.getOperands())
     if (!isInteger(v.getType()))
       return fail(loc, "cache_write_addr",
                   "expected integers (a scalar or a 1x1 integer tile), got ",
                   v.getType());
-  results.push_back(
-      TileType::get(ctx, c(1), c(1), IntegerType::get(ctx, 64)));
+  results.push_back(TileType::get(ctx, c(1), c(1), IntegerType::get(ctx, 64)));
   return success();
 }
 

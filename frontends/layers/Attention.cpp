@@ -15,9 +15,10 @@ using namespace mlir;
 using namespace mlir::step;
 using namespace mlir::step::frontends;
 
-func::FuncOp mlir::step::frontends::buildAttentionDecode(
-    OpBuilder &builder, Location loc, const ModelConfig &config,
-    const ScheduleOptions &options) {
+func::FuncOp
+mlir::step::frontends::buildAttentionDecode(OpBuilder &builder, Location loc,
+                                            const ModelConfig &config,
+                                            const ScheduleOptions &options) {
   func::FuncOp func =
       beginLayer(builder, loc, LayerKind::Attention, config, options,
                  "attention_decode_b" + std::to_string(options.batch));
@@ -37,8 +38,8 @@ func::FuncOp mlir::step::frontends::buildAttentionDecode(
   // Per request: q [qpk, hd], the new token's k and v rows [1, hd]; each a
   // stream [B, 1] (one chunk per request, as STeP's Flatten(1, 2)).
   auto request = [&](StringRef name, int64_t rows) {
-    Value x = sb.linearLoad(name, {b * rows, hd}, sb.tile(rows, hd, bf16),
-                            {b, 1});
+    Value x =
+        sb.linearLoad(name, {b * rows, hd}, sb.tile(rows, hd, bf16), {b, 1});
     return sb.flatten(x, 1, 2);
   };
   Value q = request("q", qpk);
@@ -85,19 +86,19 @@ func::FuncOp mlir::step::frontends::buildAttentionDecode(
     Value addr = sb.build<CacheReadAddrGenOp>(
         1, {idxRead, lenRead}, idxRead, lenRead,
         builder.getI64IntegerAttr(rowOffset), builder.getStringAttr("N"))[0];
-    Value tiles = sb.build<RandomLoadOp>(1, {addr}, addr,
-                                         builder.getStringAttr(tensor),
-                                         builder.getDenseI64ArrayAttr(cacheShape),
-                                         TypeAttr::get(kvTile), IntegerAttr())[0];
+    Value tiles =
+        sb.build<RandomLoadOp>(1, {addr}, addr, builder.getStringAttr(tensor),
+                               builder.getDenseI64ArrayAttr(cacheShape),
+                               TypeAttr::get(kvTile), IntegerAttr())[0];
     Value sel = sb.build<FilterLastTileOp>(1, {lenFilter}, lenFilter,
                                            builder.getStringAttr("N"))[0];
     SmallVector<Value> parts =
         sb.partition(tiles, sel, /*rank=*/0, {"NLast", "NRest"});
     Value last;
     if (!sb.failed())
-      last = builder
-                 .create<AssumeShapeOp>(loc, sb.stream({b}, kvTile), parts[0])
-                 .getResult();
+      last =
+          builder.create<AssumeShapeOp>(loc, sb.stream({b}, kvTile), parts[0])
+              .getResult();
     Value placed =
         sb.mapWith({last, offset}, std::nullopt, false, [&](ValueRange a) {
           return sb.build<SetOffsetOp>(1, a, a[0], a[1])[0];
@@ -110,26 +111,27 @@ func::FuncOp mlir::step::frontends::buildAttentionDecode(
     SmallVector<Value> app = sb.build<BroadcastOp>(
         2, {appended}, appended, builder.getI64IntegerAttr(2),
         depthsAttr({0, options.writeBackDepth}));
-    Value waddr =
-        sb.mapWith({idxWrite, lenWrite}, std::nullopt, false, [&](ValueRange a) {
-          return sb.build<CacheWriteAddrOp>(1, a, a[0], a[1],
-                                            builder.getI64IntegerAttr(rowOffset))[0];
+    Value waddr = sb.mapWith(
+        {idxWrite, lenWrite}, std::nullopt, false, [&](ValueRange a) {
+          return sb.build<CacheWriteAddrOp>(
+              1, a, a[0], a[1], builder.getI64IntegerAttr(rowOffset))[0];
         });
-    Value ack = sb.build<RandomStoreOp>(1, {waddr, app[1]}, waddr, app[1],
-                                        builder.getStringAttr(tensor),
-                                        builder.getDenseI64ArrayAttr(cacheShape),
-                                        IntegerAttr())[0];
+    Value ack = sb.build<RandomStoreOp>(
+        1, {waddr, app[1]}, waddr, app[1], builder.getStringAttr(tensor),
+        builder.getDenseI64ArrayAttr(cacheShape), IntegerAttr())[0];
     if (!sb.failed())
       builder.create<SinkOp>(loc, ack);
     Value ordered = sb.reassemble({app[0], parts[1]}, sel, /*rank=*/0);
     return sb.flatten(ordered, 0, 1);
   };
-  Value kf = cache("k_cache", k, idx[0], len[0], len[1], idx[1], len[2], off[0]);
-  Value vf = cache("v_cache", v, idx[2], len[3], len[4], idx[3], len[5], off[1]);
+  Value kf =
+      cache("k_cache", k, idx[0], len[0], len[1], idx[1], len[2], off[0]);
+  Value vf =
+      cache("v_cache", v, idx[2], len[3], len[4], idx[3], len[5], off[1]);
 
   // softmax(q K^T) V without the running max (as STeP's graph).
-  Value qe = sb.build<ExpandOp>(1, {q, kf}, q, kf,
-                                builder.getI64IntegerAttr(1))[0];
+  Value qe =
+      sb.build<ExpandOp>(1, {q, kf}, q, kf, builder.getI64IntegerAttr(1))[0];
   Value s = sb.mapWith({qe, kf}, bw, false, [&](ValueRange a) {
     return sb.build<MatmulOp>(1, a, a[0], a[1], /*transpose_b=*/true)[0];
   });
@@ -138,14 +140,13 @@ func::FuncOp mlir::step::frontends::buildAttentionDecode(
   });
   Value ev = sb.accumWith({e, vf}, /*rank=*/1, sb.tile(qpk, hd, bf16), bw,
                           [&](Value acc, ValueRange a) {
-                            Value p = sb.build<MatmulOp>(1, a, a[0], a[1],
-                                                         false)[0];
+                            Value p =
+                                sb.build<MatmulOp>(1, a, a[0], a[1], false)[0];
                             return sb.add(acc, p);
                           });
-  Value tileSums = sb.accumWith({e}, /*rank=*/1, sb.tile(qpk, tn, bf16), bw,
-                                [&](Value acc, ValueRange a) {
-                                  return sb.add(acc, a[0]);
-                                });
+  Value tileSums =
+      sb.accumWith({e}, /*rank=*/1, sb.tile(qpk, tn, bf16), bw,
+                   [&](Value acc, ValueRange a) { return sb.add(acc, a[0]); });
   Value sums = sb.mapWith({tileSums}, bw, false, [&](ValueRange a) {
     return sb.build<RowSumOp>(1, a, a[0])[0];
   });
