@@ -23,7 +23,7 @@ struct InsertBroadcastPass
   void runOnOperation() override {
     SmallVector<Value> shared;
     auto consider = [&](Value v) {
-      if (isa<StreamType>(v.getType()) && !v.hasOneUse() && !v.use_empty())
+      if (isa<StreamType>(v.getType()) && countStreamConsumers(v) > 1)
         shared.push_back(v);
     };
     getOperation()->walk([&](Operation *op) {
@@ -43,7 +43,8 @@ struct InsertBroadcastPass
         builder.setInsertionPointAfter(v.getDefiningOp());
       SmallVector<OpOperand *> uses;
       for (OpOperand &use : v.getUses())
-        uses.push_back(&use);
+        if (isStreamConsumer(use))
+          uses.push_back(&use);
       // Keep the consumers in program order so the output is stable.
       llvm::sort(uses, [](OpOperand *a, OpOperand *b) {
         Operation *oa = a->getOwner(), *ob = b->getOwner();
@@ -54,7 +55,8 @@ struct InsertBroadcastPass
         return oa < ob;
       });
       auto bcast = builder.create<BroadcastOp>(v.getLoc(), v,
-                                               static_cast<int64_t>(uses.size()));
+                                               static_cast<int64_t>(uses.size()),
+                                               DenseI64ArrayAttr());
       for (auto [use, result] : llvm::zip(uses, bcast.getOutputs()))
         use->set(result);
     }

@@ -227,4 +227,129 @@ def StepTimeMultiplex : Pass<"step-time-multiplex"> {
   let dependentDialects = ["::mlir::step::StepDialect"];
 }
 
+//===----------------------------------------------------------------------===//
+// Parallelization of the attention-decode region (reference/step.md §8.3)
+//===----------------------------------------------------------------------===//
+
+def StepParallelize : Pass<"step-parallelize", "::mlir::func::FuncOp"> {
+  let summary = "split a single-region graph into R regions statically";
+  let description = [{
+    The function holds one region serving every request (as `step-gen
+    attention` builds it): sources (linear loads and metadata_gens, each
+    followed by its chain of flattens) whose streams have the request count
+    B as their outer dim, and the operators that consume them. The pass
+    clones the region R times (`regions`) and gives each clone a share of
+    the requests, as STeP's static parallelization does:
+
+    - `strategy=interleaved`: the sources stay shared; each source stream
+      goes through a `parallelize` of R outputs (rank = its rank: 1 for the
+      per-request q/k/v chunks, 0 for the metadata), so request j goes to
+      region j mod R.
+    - `strategy=coarse`: no routing; each region gets its own sources for
+      its requests. The requests are cut into chunks of `chunk` consecutive
+      requests (default B/R, so region r gets the contiguous slice starting
+      at r*B/R; B must then be a multiple of R), and chunk k goes to region
+      k mod R: with B = 80, R = 4 and chunk 16, region 0 gets requests 0-15
+      and 64-79, as STeP's `run_static_coarse_par_b80`. A region's loads
+      read a view of its request count, its metadata_gens the `slice`s of
+      its chunks.
+
+    In every clone the ragged and partition symbols get the suffix `_r<i>`,
+    types are re-inferred, and `assume_shape` ops that stated the request
+    count B state the region's count instead.
+
+    Before (one region, sources abbreviated):
+    ```mlir
+    %q = step.flatten %q0 ranks 1 to 2 : !step.stream<[1, 64, 1], tile<8x64xbf16>>
+    %i = step.metadata_gen "kv_lens" {derive = "index"} : !step.stream<[64], tile<1x1xi64>>
+    %o = step.expand %q to %kf rank 1 : ...
+    ```
+    After `--step-parallelize="regions=4 strategy=interleaved"`:
+    ```mlir
+    %q = step.flatten %q0 ranks 1 to 2 : ...
+    %qp:4 = step.parallelize %q rank 1 count 4 : !step.stream<[64, 1], tile<8x64xbf16>>
+    %i = step.metadata_gen "kv_lens" {derive = "index"} : !step.stream<[64], tile<1x1xi64>>
+    %ip:4 = step.parallelize %i rank 0 count 4 : !step.stream<[64], tile<1x1xi64>>
+    // region 0 reads %qp#0, %ip#0, ...; region 3 reads %qp#3, %ip#3
+    %o0 = step.expand %qp#0 to %kf0 rank 1 : !step.stream<[16, 1], tile<8x64xbf16>>, ...
+    ```
+    After `--step-parallelize="regions=4 strategy=coarse"`, region 1:
+    ```mlir
+    %q1 = step.linear_load "q" [512, 64] as !step.tile<8x64xbf16> view [16, 1]
+    %i1 = step.metadata_gen "kv_lens" {derive = "index", slice = array<i64: 16, 16>}
+            : !step.stream<[16], tile<1x1xi64>>
+    ```
+  }];
+  let options = [
+    Option<"regions", "regions", "int64_t", "4",
+           "number of regions R (>= 2; coarse: dividing the request count)">,
+    Option<"strategy", "strategy", "std::string", "\"interleaved\"",
+           "interleaved (round robin through parallelize) or coarse "
+           "(contiguous slices with their own sources)">,
+    Option<"chunk", "chunk", "int64_t", "0",
+           "coarse: requests per chunk, chunks dealt round robin to the "
+           "regions (0: B/R, one contiguous slice per region)">,
+  ];
+  let dependentDialects = ["::mlir::step::StepDialect"];
+}
+
+def StepDynamicParallelize
+    : Pass<"step-dynamic-parallelize", "::mlir::func::FuncOp"> {
+  let summary = "split a single-region graph into R regions fed on demand";
+  let description = [{
+    STeP's dynamic parallelization (reference/step.md §8.3; the artifact's
+    build_dynmic_par): the sources stay shared and each goes through a
+    `partition` of R outputs (rank 1 for per-request chunks, 0 for
+    metadata) whose selector says which region takes each request. The
+    first R requests go to regions 0..R-1; after that each request goes to
+    the region that finished reading the K cache of one of its requests
+    first:
+
+    - each region's K-cache `random_load` (tensor `signal-tensor`) also
+      feeds an `accum` of `signal_req_all_read`, one 1x1 token per request
+      once all its tiles were read;
+    - an `eager_merge` of the R signals (through `step.feedback` edges, as
+      the regions come after it) gives the region of each completion; its
+      data goes to a `sink`;
+    - a `partition` by an inline select_gen of B-R ones then R zeros keeps
+      the first B-R completions and drops the last R into a `sink`;
+    - a `reassemble` of an inline round robin (one_hot(0..R-1)) and those
+      completions, driven by R zeros then B-R ones, flattened, is the
+      selector of every source partition.
+
+    Partition outputs are named `R0`..`R<R-1>` (each region's request
+    count); clones are renamed and re-typed as by `--step-parallelize`.
+
+    Before: the single region (see `--step-parallelize`). After
+    `--step-dynamic-parallelize="regions=4"`:
+    ```mlir
+    %fb0 = step.feedback : !step.stream<[R0], tile<1x1xi64>>
+    ...
+    %m, %which = step.eager_merge %fb0, %fb1, %fb2, %fb3 rank 0 : ...
+    step.sink %m : ...
+    %w = step.assume_shape %which : !step.stream<[R0 + R1 + R2 + R3], selector<4, hot = 1>>
+           to !step.stream<[64], selector<4, hot = 1>>
+    %keep0 = step.select_gen "keep" {targets = array<i64: 1, ..., 1, 0, 0, 0, 0>}
+               : !step.stream<[1, 64], selector<2, hot = 1>>
+    %keep = step.flatten %keep0 ranks 0 to 1 : !step.stream<[1, 64], selector<2, hot = 1>>
+    %done:2 = step.partition %w by %keep rank 0 names ["Dropped", "Done"] : ...
+    step.sink %done#0 : ...
+    %rr = ... select_gen "round_robin" {targets = array<i64: 0, 1, 2, 3>}, flattened to [4]
+    %ctl = ... select_gen "order" {targets = array<i64: 0, 0, 0, 0, 1, ..., 1>}, flattened to [64]
+    %s0 = step.reassemble %rr, %done#1 by %ctl rank 0 : ...
+    %sel = step.flatten %s0 ranks 0 to 1 : !step.stream<[64, 1], selector<4, hot = 1>>
+    %qp:4 = step.partition %q by %sel rank 1 names ["R0", "R1", "R2", "R3"] : ...
+    ... regions ...
+    %sig0 = step.accum %k0 rank 1 : ... update { step.signal_req_all_read ... }
+    step.feedback_connect %sig0 to %fb0 : !step.stream<[R0], tile<1x1xi64>>
+    ```
+  }];
+  let options = [
+    Option<"regions", "regions", "int64_t", "4", "number of regions R (>= 2)">,
+    Option<"signalTensor", "signal-tensor", "std::string", "\"k_cache\"",
+           "tensor of the random_load whose reads signal completion">,
+  ];
+  let dependentDialects = ["::mlir::step::StepDialect"];
+}
+
 #endif // STEP_PASSES_TD

@@ -46,6 +46,10 @@ struct VerifyGraphPass
       if (auto p = dyn_cast<PartitionOp>(op))
         for (Attribute a : p.getNames())
           known.insert(cast<StringAttr>(a).getValue().str());
+      if (auto a = dyn_cast<CacheReadAddrGenOp>(op))
+        known.insert(a.getName().str());
+      if (auto f = dyn_cast<FilterLastTileOp>(op))
+        known.insert(f.getName().str());
       if (auto r = dyn_cast<ReassembleOp>(op))
         if (auto name = r.getName())
           known.insert(name->str());
@@ -76,7 +80,7 @@ struct VerifyGraphPass
       for (OpResult r : op->getResults()) {
         if (!isa<StreamType>(r.getType()))
           continue;
-        unsigned uses = std::distance(r.use_begin(), r.use_end());
+        unsigned uses = countStreamConsumers(r);
         if (uses > 1) {
           op->emitError() << "result #" << r.getResultNumber() << " has "
                           << uses
@@ -89,6 +93,17 @@ struct VerifyGraphPass
                << " is never consumed; its FIFO would fill and stall the "
                   "operator";
           failedAny |= !allowDangling;
+        }
+      }
+      if (auto fb = dyn_cast<FeedbackOp>(op)) {
+        unsigned connects = 0;
+        for (OpOperand &use : fb.getResult().getUses())
+          connects += !isStreamConsumer(use);
+        if (connects != 1) {
+          op->emitError() << "expected exactly one step.feedback_connect "
+                             "supplying this feedback stream, got "
+                          << connects;
+          failedAny = true;
         }
       }
       if (isa<InferTypeOpInterface>(op)) {

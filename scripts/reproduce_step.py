@@ -10,6 +10,10 @@ Subcommands:
   time-mux     configuration time-multiplexing of an MoE layer (step.md
                §8.2): cycles, on-chip memory, allocated compute and compute
                utilization for P configured regions shared by E/P experts.
+  dyn-par      static coarse, static interleaved and dynamic parallelization
+               of attention decode (step.md §8.3) over STeP's KV batches:
+               cycles per batch and strategy (CSV columns batch_id,
+               batch_size,class,strategy,cycles) and a bar plot.
 
 dyn-tiling, per tile (a positive integer or `dyn`):
   - the layer from `step-gen moe --model M --batch B --tiling N|dyn`;
@@ -52,6 +56,22 @@ dedicated region per expert):
     padded rows; the SiLU term's D*F is STeP's script quirk, kept).
 Writes CSV columns tiling,regions,cycles,onchip_bytes,alloc_flops_per_cycle,
 compute_util_pct and a PNG (utilization and cycles versus P).
+
+dyn-par, per batch of the size and classes asked for:
+  - KV lengths from `step-trace kv-lengths --batches FILE --batch ID`;
+  - the single-region graph from `step-gen attention --batch B --max-kv N`
+    (maxN 4672/6464/6528 at B = 16/64/80, as STeP);
+  - `step-opt --step-parallelize="regions=R strategy=coarse|interleaved"` or
+    `--step-dynamic-parallelize="regions=R"` (R = --regions, default 4;
+    coarse uses B/16 regions up to B = 64, so B = 16 stays one region, and
+    chunks of 16 requests dealt round robin, so at B = 80 region 0 gets
+    requests 0-15 and 64-79 as in STeP's run_static_coarse_par_b80);
+  - `step-sim --bind kv_lens=FILE` on arch/sn40l_like.pbtxt, --jobs at once;
+  - FIFO depths (--depths): `as-run` (default) builds the metadata broadcasts
+    and write-backs with the channel depth, as STeP's simulator did (its
+    proto driver creates broadcast outputs with the global depth and never
+    reads the per-broadcast 16/4 its scripts set); `stated` uses 16 and 4.
+  scripts/reproduce_step.py dyn-par --batch-size 64 --class med \\
 
 Usage:
   scripts/reproduce_step.py dyn-tiling --model mixtral-8x7b --batch 64 \\
@@ -362,6 +382,164 @@ def dyn_tiling(a):
 
 
 # ---------------------------------------------------------------------------
+# dyn-par: static vs dynamic parallelization of attention decode (§8.3)
+
+DYN_PAR_MAX_KV = {16: 4672, 64: 6464, 80: 6528}
+DYN_PAR_STRATEGIES = ("coarse", "interleaved", "dynamic")
+CYCLES_RE = re.compile(r"^cycles: (\d+)$", re.M)
+
+
+def read_kv_batches(path, batch_size, classes):
+    """(batch_id, class) of the batches of that size and those classes, file order."""
+    if not os.path.isfile(path):
+        raise Failure(f"KV batches file {path} not found")
+    seen = []
+    with open(path, newline="") as f:
+        reader = csv.DictReader(f)
+        need = {"batch_id", "batch_size", "step_fig11_class"}
+        if not reader.fieldnames or not need <= set(reader.fieldnames):
+            raise Failure(f"{path}: expected columns {sorted(need)}")
+        for row in reader:
+            key = (row["batch_id"], row["step_fig11_class"])
+            try:
+                size = int(row["batch_size"])
+            except ValueError:
+                raise Failure(f"{path}: bad batch_size '{row['batch_size']}'")
+            if size == batch_size and key[1] in classes and key not in seen:
+                seen.append(key)
+    return seen
+
+
+def coarse_regions(batch_size, regions):
+    """STeP's batch sweep: B/16 coarse regions up to B = 64, else `regions`."""
+    return max(1, batch_size // 16) if batch_size <= 64 else regions
+
+
+def dyn_par_point(tools, arch, graph, strategy, regions, kv, mock_bf16, tmp, tag):
+    """Cycles and wall seconds of one (batch, strategy) point."""
+    gen, opt, sim = tools
+    if strategy == "dynamic":
+        flags = [f"--step-dynamic-parallelize=regions={regions}"]
+    elif strategy == "coarse" and regions > 1:
+        # Chunks of 16 requests dealt round robin: contiguous slices up to
+        # B = 64, and at B = 80 region 0 takes requests 0-15 and 64-79, as
+        # STeP's run_static_coarse_par_b80.
+        flags = [f"--step-parallelize=regions={regions} strategy=coarse chunk=16"]
+    elif regions > 1:
+        flags = [f"--step-parallelize=regions={regions} strategy={strategy}"]
+    else:
+        flags = []
+    path = graph
+    if flags:
+        path = os.path.join(tmp, f"{tag}_{strategy}.mlir")
+        run([opt, graph, *flags, "-o", path], f"step-opt {flags[0]}")
+    cmd = [sim, path, "--arch", arch, "--bind", f"kv_lens={kv}"]
+    if mock_bf16:
+        cmd.append("--mock-bf16")
+    start = time.monotonic()
+    out = run(cmd, f"step-sim ({tag}, {strategy})")
+    seconds = time.monotonic() - start
+    m = CYCLES_RE.search(out)
+    if not m:
+        raise Failure(f"step-sim printed no cycle count ({tag}, {strategy}):\n{out}")
+    return int(m.group(1)), seconds
+
+
+def dyn_par(a):
+    if a.batch_size not in DYN_PAR_MAX_KV:
+        raise Failure(f"bad --batch-size {a.batch_size}: expected 16, 64 or 80")
+    classes = [c for c in a.cls.split(",") if c]
+    if not classes or any(c not in ("high", "med", "low") for c in classes):
+        raise Failure(f"bad --class '{a.cls}': expected a comma-separated subset of "
+                      "high,med,low")
+    if a.regions < 2:
+        raise Failure(f"bad --regions {a.regions}: expected at least 2")
+    if a.jobs < 1:
+        raise Failure(f"bad --jobs {a.jobs}: expected at least 1")
+    max_kv = a.max_kv or DYN_PAR_MAX_KV[a.batch_size]
+    tools = tuple(tool(a.build, n) for n in ("step-gen", "step-opt", "step-sim"))
+    trace = tool(a.build, "step-trace")
+    arch = os.path.join(ROOT, "arch", "sn40l_like.pbtxt")
+    batches = read_kv_batches(a.batches, a.batch_size, classes)
+    if not batches:
+        raise Failure(f"{a.batches}: no batch of size {a.batch_size} in classes {classes}")
+    coarse = coarse_regions(a.batch_size, a.regions)
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="reproduce_step.") as tmp:
+        graph = os.path.join(tmp, f"attention_b{a.batch_size}.mlir")
+        # STeP's scripts ask for FIFOs of 16 after the metadata broadcasts and
+        # 4 before the write-backs, but its simulator builds broadcast outputs
+        # with the global channel depth (make_broadcast! ignores config_dict):
+        # --depths as-run reproduces that (0: the channel depth).
+        depth_flags = (["--metadata-depth", "0", "--write-back-depth", "0"]
+                       if a.depths == "as-run" else [])
+        run([tools[0], "attention", "--batch", str(a.batch_size), "--max-kv", str(max_kv),
+             *depth_flags, "-o", graph], "step-gen attention")
+        jobs = []
+        for batch_id, cls in batches:
+            kv = os.path.join(tmp, f"{batch_id}.npy")
+            run([trace, "kv-lengths", "--batches", a.batches, "--batch", batch_id,
+                 "-o", kv], f"step-trace kv-lengths ({batch_id})")
+            for strategy in DYN_PAR_STRATEGIES:
+                regions = coarse if strategy == "coarse" else a.regions
+                jobs.append((batch_id, cls, strategy, regions, kv))
+        with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as pool:
+            futures = [pool.submit(dyn_par_point, tools, arch, graph, s, r, kv,
+                                   a.mock_bf16, tmp, b) for b, _, s, r, kv in jobs]
+            for (batch_id, cls, strategy, regions, _), fut in zip(jobs, futures):
+                cycles, seconds = fut.result()
+                rows.append({"batch_id": batch_id, "batch_size": a.batch_size,
+                             "class": cls, "strategy": strategy, "cycles": cycles,
+                             "regions": regions, "seconds": seconds})
+
+    columns = ["batch_id", "batch_size", "class", "strategy", "cycles"]
+
+    def write_csv(path):
+        with open(path, "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=columns, lineterminator="\n",
+                               extrasaction="ignore")
+            w.writeheader()
+            w.writerows(rows)
+    write_atomically(a.out, write_csv)
+
+    print(f"attention decode, batch {a.batch_size}, max-kv {max_kv}, regions "
+          f"{a.regions} (coarse: {coarse}), {a.depths} FIFO depths"
+          f"{', mock bf16' if a.mock_bf16 else ''}")
+    print(f"{'batch':<18} {'class':<5} {'strategy':<12} {'regions':>7} {'cycles':>10} "
+          f"{'sim s':>6}")
+    for r in rows:
+        print(f"{r['batch_id']:<18} {r['class']:<5} {r['strategy']:<12} {r['regions']:>7} "
+              f"{r['cycles']:>10,} {r['seconds']:>6.2f}")
+    print(f"wrote {a.out}")
+
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib not available: no plot")
+        return
+    ids = [b for b, _ in batches]
+    fig, ax = plt.subplots(figsize=(max(5, 1.2 * len(ids) + 2), 4))
+    width = 0.8 / len(DYN_PAR_STRATEGIES)
+    for k, strategy in enumerate(DYN_PAR_STRATEGIES):
+        ys = [next(r["cycles"] for r in rows if r["batch_id"] == b and r["strategy"] == strategy)
+              for b in ids]
+        ax.bar([i + (k - 1) * width for i in range(len(ids))], ys, width, label=strategy)
+    ax.set_xticks(range(len(ids)))
+    ax.set_xticklabels([f"{b}\n({c})" for b, c in batches], fontsize=7)
+    ax.set_ylabel("cycles")
+    ax.set_title(f"attention decode, batch {a.batch_size}: static vs dynamic parallelization")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    plot = a.plot or os.path.splitext(a.out)[0] + ".png"
+    write_atomically(plot, lambda tmp: fig.savefig(tmp, dpi=120, format="png"))
+    print(f"wrote {plot}")
+
+
+
+# ---------------------------------------------------------------------------
 # all
 
 # STeP's published figures the summary sets ours against (reference/step.md
@@ -535,7 +713,7 @@ def all_figures(a):
     for bs in (16, 64, 80):
         out = os.path.join(outdir, f"dyn_par_b{bs}.csv")
         run_self(["dyn-par", "--batch-size", str(bs), "--class", "high,med,low",
-                  "--out", out] + common, log)
+                  "--mock-bf16", "--out", out] + common, log)
         dp_rows += read_csv(out)
     by_batch = {}
     for r in dp_rows:
@@ -832,6 +1010,36 @@ def main():
                    help="simulate with step-sim --mock-bf16, as STeP's MoE runs did "
                    "(default on)")
     d.set_defaults(func=dyn_tiling)
+
+    dp = sub.add_parser("dyn-par", help="static vs dynamic parallelization of attention "
+                        "decode (§8.3)",
+                        description="Static coarse, static interleaved and dynamic "
+                        "parallelization of grouped-query attention decode over the KV "
+                        "lengths of STeP's Azure batches (reference/step.md §8.3).")
+    dp.add_argument("--batches", default=os.path.join(ROOT, "data", "traces",
+                                                      "step_kv_batches_azure2023_conv.csv"),
+                    help="KV batches CSV (default %(default)s)")
+    dp.add_argument("--batch-size", type=int, required=True, help="16, 64 or 80")
+    dp.add_argument("--class", dest="cls", default="high,med,low",
+                    help="batch classes, comma-separated (default %(default)s)")
+    dp.add_argument("--regions", type=int, default=4,
+                    help="regions of interleaved and dynamic (default %(default)s); coarse "
+                    "uses B/16 up to B = 64, as STeP's batch sweep")
+    dp.add_argument("--max-kv", type=int, default=None,
+                    help="cache rows per request (default: STeP's 4672/6464/6528 at "
+                    "B = 16/64/80)")
+    dp.add_argument("--depths", choices=("as-run", "stated"), default="as-run",
+                    help="FIFO depths of the metadata broadcasts and write-backs: as STeP's "
+                    "simulator ran them (the channel depth, 1; default) or as its scripts "
+                    "state them (16 and 4)")
+    dp.add_argument("--mock-bf16", action="store_true", help="pass --mock-bf16 to step-sim")
+    dp.add_argument("--jobs", type=int, default=2, help="parallel simulations "
+                    "(default %(default)s)")
+    dp.add_argument("--out", required=True, help="CSV to write")
+    dp.add_argument("--build", default=os.path.join(ROOT, "build"),
+                    help="build directory with bin/step-* (default %(default)s)")
+    dp.add_argument("--plot", default=None, help="PNG path (default: next to the CSV)")
+    dp.set_defaults(func=dyn_par)
 
     al = sub.add_parser("all", help="every figure and the summary of STeP's claims",
                         description="Runs every sweep (dyn-tiling for Mixtral B=64/1024 "

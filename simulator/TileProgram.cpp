@@ -60,7 +60,10 @@ TileProgram::TileProgram(const proto::Region &region, const std::string &where,
       {"div", Op::Div},         {"exp", Op::Exp},
       {"silu", Op::Silu},       {"row_sum", Op::RowSum},
       {"row_max", Op::RowMax},  {"retile_rows", Op::RetileRows},
-      {"split_rows", Op::SplitRows}, {"zeros", Op::Zeros}};
+      {"split_rows", Op::SplitRows}, {"zeros", Op::Zeros},
+      {"set_offset", Op::SetOffset}, {"row_append", Op::RowAppend},
+      {"cache_write_addr", Op::CacheWriteAddr},
+      {"signal_req_all_read", Op::SignalReqAllRead}};
   for (const auto &a : region.args())
     argTypes.push_back(a);
   int numValues = region.args_size();
@@ -82,6 +85,13 @@ TileProgram::TileProgram(const proto::Region &region, const std::string &where,
       return a != t.attrs().end() && a->second.b();
     };
     op.transposeB = flag("transpose_b");
+    if (auto a = t.attrs().find("row_offset"); a != t.attrs().end())
+      op.rowOffset = a->second.i();
+    // The attention graph's small functions cost one cycle each, whatever
+    // the compute bandwidth (step-perf's map functions).
+    if (op.kind == Op::SetOffset || op.kind == Op::RowAppend ||
+        op.kind == Op::CacheWriteAddr || op.kind == Op::SignalReqAllRead)
+      fixed = std::max<int64_t>(fixed, 1);
     op.dropPadding = flag("drop_padding");
     if (t.result().has_tile()) {
       op.rows = staticDim(t.result().tile().rows());
@@ -281,6 +291,41 @@ std::vector<Value> TileProgram::evaluate(const std::vector<Value> &args,
         std::copy(x.data->begin(), x.data->end(), d->begin() + packed * r.cols);
         r.data = d;
       }
+      break;
+    }
+    case Op::SetOffset: {
+      r = operand(0);
+      r.scalar = operand(1).scalar;
+      break;
+    }
+    case Op::RowAppend: {
+      // Writes the row at the tile's offset (set_offset), which advances.
+      const Value &t = operand(0), &row = operand(1);
+      if (row.rows != 1 || row.cols != t.cols)
+        fail(where, ": row_append of ", row.rows, "x", row.cols, " into ",
+             t.rows, "x", t.cols, ": expected one row of the tile's columns");
+      if (t.scalar < 0 || t.scalar >= t.rows)
+        fail(where, ": row_append at row ", t.scalar, " of a ", t.rows,
+             "-row tile");
+      r = t;
+      r.scalar = t.scalar + 1;
+      if (functional && t.data && row.data) {
+        auto d = std::make_shared<Data>(*t.data);
+        std::copy(row.data->begin(), row.data->end(),
+                  d->begin() + t.scalar * t.cols);
+        r.data = d;
+      }
+      break;
+    }
+    case Op::CacheWriteAddr: {
+      r = Value::tile(1, 1, 8);
+      r.scalar = operand(0).scalar * op.rowOffset + operand(1).scalar;
+      break;
+    }
+    case Op::SignalReqAllRead: {
+      operand(1);
+      r = operand(0);
+      r.scalar += 1;
       break;
     }
     case Op::SplitRows: {

@@ -43,14 +43,19 @@ public:
                                     bool functional, int64_t &flops) const;
 
   size_t numArgs() const { return argTypes.size(); }
+  /// Cycles of one application whatever the compute bandwidth (1 when the
+  /// region holds one of the attention graph's small functions).
+  int64_t fixedCycles() const { return fixed; }
   bool empty() const { return ops.empty() && yields.empty(); }
 
 private:
   struct Op {
     enum Kind {
       Matmul, Add, Sub, Mul, Div, Exp, Silu, RowSum, RowMax, RetileRows,
-      SplitRows, Zeros
+      SplitRows, Zeros, SetOffset, RowAppend, CacheWriteAddr,
+      SignalReqAllRead
     } kind;
+    int64_t rowOffset = 0; // cache_write_addr
     std::vector<int> operands;
     bool transposeB = false;
     bool dropPadding = false;
@@ -64,6 +69,7 @@ private:
   std::vector<Op> ops;
   std::vector<int> yields;
   std::string where;
+  int64_t fixed = 0;
 };
 
 } // namespace step::sim

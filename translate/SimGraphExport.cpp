@@ -221,10 +221,35 @@ LogicalResult mlir::step::exportSimGraph(ModuleOp module, StringRef funcName,
     return failure();
 
   graph.set_name(func.getSymName().str());
+  // Feedback edges and shape assumptions are no operators: their results
+  // alias the stream they stand for (the connected value, the input).
+  llvm::DenseMap<Value, Value> connected;
+  for (Operation &op : func.getBody().front())
+    if (auto c = dyn_cast<FeedbackConnectOp>(op))
+      connected[c.getFeedback()] = c.getValue();
+  auto resolve = [&](Value v) {
+    for (unsigned steps = 0; steps <= connected.size() + 1; ++steps) {
+      if (auto fb = v.getDefiningOp<FeedbackOp>())
+        v = connected.lookup(fb.getResult());
+      else if (auto a = v.getDefiningOp<AssumeShapeOp>())
+        v = a.getInput();
+      else
+        return v;
+      if (!v)
+        return v;
+    }
+    return Value();
+  };
+  auto isAlias = [](Operation &op) {
+    return isa<FeedbackOp, FeedbackConnectOp, AssumeShapeOp>(op);
+  };
+  std::optional<int64_t> moduleDepth;
+  if (auto d = module->getAttrOfType<IntegerAttr>("step.channel_depth"))
+    moduleDepth = d.getInt();
   llvm::DenseMap<Operation *, int> opId;
   llvm::DenseMap<Value, int> channelId;
   for (Operation &op : func.getBody().front()) {
-    if (isa<func::ReturnOp>(op))
+    if (isa<func::ReturnOp>(op) || isAlias(op))
       continue;
     if (!isa<StepDialect>(op.getDialect()))
       return op.emitError("the simulator only runs step operators");
@@ -242,6 +267,12 @@ LogicalResult mlir::step::exportSimGraph(ModuleOp module, StringRef funcName,
       ch->set_id(cid);
       ch->set_producer(id);
       ch->set_consumer(-1);
+      if (moduleDepth)
+        ch->set_depth(*moduleDepth);
+      if (auto b = dyn_cast<BroadcastOp>(op))
+        if (auto depths = b.getDepths())
+          if (int64_t d = (*depths)[cast<OpResult>(r).getResultNumber()])
+            ch->set_depth(d);
       if (failed(exportStream(stream, *ch->mutable_type(), &op)))
         return failure();
     }
@@ -253,6 +284,8 @@ LogicalResult mlir::step::exportSimGraph(ModuleOp module, StringRef funcName,
                             "results with linear_store");
       continue;
     }
+    if (isAlias(op))
+      continue;
     pb::Operator *o = graph.add_operators();
     o->set_id(opId[&op]);
     o->set_kind(op.getName().stripDialect().str());
@@ -260,12 +293,19 @@ LogicalResult mlir::step::exportSimGraph(ModuleOp module, StringRef funcName,
     if (failed(exportAttrs(&op, *o->mutable_attrs())))
       return failure();
     for (Value v : op.getOperands()) {
-      int cid = channelId.lookup(v);
+      Value real = resolve(v);
+      auto found = real ? channelId.find(real) : channelId.end();
+      if (found == channelId.end())
+        return op.emitError("an operand is a feedback stream that no "
+                            "step.feedback_connect supplies");
+      int cid = found->second;
       o->add_inputs(cid);
       graph.mutable_channels(cid)->set_consumer(opId[&op]);
     }
-    for (Value r : op.getResults())
-      o->add_outputs(r.use_empty() ? -1 : channelId.lookup(r));
+    for (Value r : op.getResults()) {
+      auto found = channelId.find(r);
+      o->add_outputs(found == channelId.end() ? -1 : found->second);
+    }
     for (Region &region : op.getRegions())
       if (failed(exportRegion(region, *o->add_regions(), &op)))
         return failure();

@@ -623,9 +623,25 @@ LogicalResult ParallelizeOp::inferReturnTypes(MLIRContext *ctx,
 //===----------------------------------------------------------------------===//
 
 LogicalResult SelectGenOp::verify() {
-  if (!isa<SelectorType>(getResult().getType().getElementType()))
+  auto selTy = dyn_cast<SelectorType>(getResult().getType().getElementType());
+  if (!selTy)
     return emitOpError("expected the result to carry selectors, got ")
            << getResult().getType().getElementType();
+  if (auto targets = getTargets()) {
+    auto shape = getResult().getType().getShape();
+    ::step::sym::Expr elements = ::step::sym::constant(1);
+    for (::step::sym::Expr d : shape)
+      elements = elements * d;
+    if (selTy.getHot() != 1 || shape.size() > 2 ||
+        elements != ::step::sym::constant(targets->size()))
+      return emitOpError("expected inline 'targets' to give a stream [n] or "
+                         "[1, n] of ")
+             << targets->size() << " one-hot selectors";
+    for (int64_t t : *targets)
+      if (t < 0 || t >= selTy.getWidth())
+        return emitOpError("target ")
+               << t << " is outside [0, " << selTy.getWidth() << ")";
+  }
   if (getInput().empty())
     return emitOpError("expected a non-empty runtime input name");
   return success();
@@ -638,6 +654,29 @@ LogicalResult MetadataGenOp::verify() {
            << getResult().getType().getElementType();
   if (getInput().empty())
     return emitOpError("expected a non-empty runtime input name");
+  if (auto derive = getDerive())
+    if (!parseMetadataDerivation(*derive))
+      return emitOpError("expected 'derive' to be \"index\", \"tiles<N>\" "
+                         "or \"offset<N>\" with N > 0, got \"")
+             << *derive << "\"";
+  if (auto slice = getSlice()) {
+    if (slice->empty() || slice->size() % 2)
+      return emitOpError("expected 'slice' to hold (start, count) pairs");
+    int64_t count = 0;
+    for (size_t k = 0; k < slice->size(); k += 2) {
+      if ((*slice)[k] < 0 || (*slice)[k + 1] < 1 ||
+          (*slice)[k + 1] > (int64_t(1) << 40))
+        return emitOpError("expected slices with start >= 0 and count >= 1");
+      count += (*slice)[k + 1];
+    }
+    ::step::sym::Expr elements = ::step::sym::constant(1);
+    for (::step::sym::Expr d : getResult().getType().getShape())
+      elements = elements * d;
+    if (elements != ::step::sym::constant(count))
+      return emitOpError("expected the result to have as many elements as "
+                         "the slices' total count ")
+             << count;
+  }
   return success();
 }
 

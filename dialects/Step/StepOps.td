@@ -292,8 +292,21 @@ def Step_BroadcastOp : Step_InferredStreamOp<"broadcast"> {
     ```mlir
     %a:2 = step.broadcast %x count 2 : !step.stream<[C0], tile<16x4096xf32>>
     ```
+
+    `depths` (optional, one entry per result) sets the FIFO depth of each
+    result's channel in elements; 0 keeps the default (the module's
+    `step.channel_depth`, else the architecture's). STeP sets per-channel
+    depths this way in its attention graphs (16 for the metadata
+    broadcasts, 4 before the KV-cache write-back).
+
+    ```mlir
+    %m:3 = step.broadcast %len count 3 {depths = array<i64: 16, 16, 16>}
+             : !step.stream<[64], tile<1x1xi64>>
+    ```
   }];
-  let arguments = (ins Step_AnyStream:$input, ConfinedAttr<I64Attr, [IntMinValue<2>]>:$count);
+  let arguments = (ins Step_AnyStream:$input, ConfinedAttr<I64Attr, [IntMinValue<2>]>:$count,
+                       OptionalAttr<DenseI64ArrayAttr>:$depths);
+  let hasVerifier = 1;
   let results = (outs Variadic<Step_AnyStream>:$outputs);
   let assemblyFormat = "$input `count` $count attr-dict `:` qualified(type($input))";
 }
@@ -333,8 +346,20 @@ def Step_SelectGenOp : Step_StreamOp<"select_gen"> {
     ```mlir
     %sel = step.select_gen "routing" : !step.stream<[1, 64], selector<8, hot = 2>>
     ```
+
+    With `targets` the selectors are given inline instead (the runtime
+    input is not read; `input` only names the stream): a stream `[n]` (no
+    stop tokens) or `[1, n]` of one-hot selectors, element i picking
+    `targets[i]`. The dynamic
+    parallelization's fixed control streams (the initial round robin, which
+    completions to keep) are written this way.
+
+    ```mlir
+    %rr = step.select_gen "round_robin" {targets = array<i64: 0, 1, 2, 3>}
+            : !step.stream<[4], selector<4, hot = 1>>
+    ```
   }];
-  let arguments = (ins StrAttr:$input);
+  let arguments = (ins StrAttr:$input, OptionalAttr<DenseI64ArrayAttr>:$targets);
   let results = (outs Step_AnyStream:$result);
   let assemblyFormat = "$input attr-dict `:` qualified(type($result))";
   let hasVerifier = 1;
@@ -350,8 +375,33 @@ def Step_MetadataGenOp : Step_StreamOp<"metadata_gen"> {
     ```mlir
     %len = step.metadata_gen "kv_len" : !step.stream<[1, 64], tile<1x1xi64>>
     ```
+
+    `derive` (optional) computes the stream from the bound integers x_i
+    instead of emitting them, so that one binding (the KV lengths) drives
+    the three metadata streams of STeP's attention graph:
+    `"index"` gives i (STeP's idx = arange(B)); `"tiles<N>"` gives
+    ceil((x_i + 1) / N), the tiles of N rows holding the cache and the new
+    token (seq_len); `"offset<N>"` gives x_i mod N, the new token's row in
+    its last tile (offset).
+
+    ```mlir
+    %n = step.metadata_gen "kv" {derive = "tiles32"} : !step.stream<[64], tile<1x1xi64>>
+    ```
+
+    `slice = array<i64: start, count, ...>` (optional, (start, count)
+    pairs) emits only the elements start .. start+count-1 of each pair, in
+    order, of the bound input (`index` still gives their position in the
+    whole input); the result has as many elements as the total count. A region of
+    STeP's static coarse parallelization reads its own slices of the
+    requests.
+
+    ```mlir
+    %i = step.metadata_gen "kv" {derive = "index", slice = array<i64: 16, 16>}
+           : !step.stream<[16], tile<1x1xi64>>
+    ```
   }];
-  let arguments = (ins StrAttr:$input);
+  let arguments = (ins StrAttr:$input, OptionalAttr<StrAttr>:$derive,
+                       OptionalAttr<DenseI64ArrayAttr>:$slice);
   let results = (outs Step_AnyStream:$result);
   let assemblyFormat = "$input attr-dict `:` qualified(type($result))";
   let hasVerifier = 1;
@@ -743,5 +793,7 @@ def Step_ZerosOp : Step_Op<"zeros", [Pure,
   let results = (outs Step_AnyTile:$result);
   let assemblyFormat = "attr-dict `:` qualified(type($result))";
 }
+
+include "dialects/Step/StepAttentionOps.td"
 
 #endif // STEP_OPS_TD

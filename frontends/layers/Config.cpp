@@ -80,6 +80,52 @@ LogicalResult mlir::step::frontends::parseTiling(llvm::StringRef text,
   return success();
 }
 
+/// The attention-decode checks (LayerKind::Attention).
+static LogicalResult validateAttention(const ModelConfig &config,
+                                       const ScheduleOptions &options,
+                                       std::string &error) {
+  llvm::raw_string_ostream os(error);
+  auto positive = [&](llvm::StringRef what, int64_t v) {
+    if (v >= 1)
+      return true;
+    os << what << " must be positive, got " << v;
+    return false;
+  };
+  if (!positive("the batch size", options.batch) ||
+      !positive("the head dimension", config.headDim) ||
+      !positive("the number of heads", config.numHeads) ||
+      !positive("the number of KV heads", config.numKVHeads) ||
+      !positive("the KV tile rows (tile_N)", options.kvTileRows) ||
+      !positive("the KV-cache rows per request (max-kv)", options.maxKV))
+    return failure();
+  if (options.computeBw &&
+      !positive("the compute bandwidth", *options.computeBw))
+    return failure();
+  if (options.channelDepth &&
+      !positive("the channel depth", *options.channelDepth))
+    return failure();
+  if (config.numHeads % config.numKVHeads != 0) {
+    os << "the " << config.numKVHeads << " KV heads do not divide the "
+       << config.numHeads << " heads";
+    return failure();
+  }
+  if (options.metadataDepth < 0 || options.writeBackDepth < 0) {
+    os << "FIFO depths must be non-negative (0: the default depth)";
+    return failure();
+  }
+  if (options.maxKV % options.kvTileRows != 0) {
+    os << "tile_N " << options.kvTileRows
+       << " does not divide the KV-cache rows per request " << options.maxKV;
+    return failure();
+  }
+  if (options.batch > (int64_t(1) << 20) ||
+      options.maxKV > (int64_t(1) << 24)) {
+    os << "batch or max-kv too large";
+    return failure();
+  }
+  return success();
+}
+
 LogicalResult mlir::step::frontends::validate(LayerKind kind,
                                               const ModelConfig &config,
                                               const ScheduleOptions &options,
@@ -91,6 +137,8 @@ LogicalResult mlir::step::frontends::validate(LayerKind kind,
     os << what << " must be positive, got " << v;
     return false;
   };
+  if (kind == LayerKind::Attention)
+    return validateAttention(config, options, error);
   if (!positive("the batch size", options.batch) ||
       !positive("the hidden size (dim)", config.dim) ||
       !positive("the intermediate size (inter)", config.interDim) ||

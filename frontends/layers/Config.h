@@ -68,6 +68,18 @@ struct ScheduleOptions {
   /// FIFO depth, recorded as the module attribute `step.channel_depth`.
   std::optional<int64_t> channelDepth;
 
+  // Attention decode (LayerKind::Attention).
+  /// KV-cache rows reserved per request (STeP's maxN); a multiple of
+  /// kvTileRows.
+  int64_t maxKV = 6464;
+  /// Cache rows per K/V tile (STeP's tile_N).
+  int64_t kvTileRows = 32;
+  /// FIFO depth of the explicit idx/seq_len/offset broadcasts' outputs and
+  /// of the K/V write-back (STeP's stated 16 and 4); 0 leaves those
+  /// channels at the default depth.
+  int64_t metadataDepth = 16;
+  int64_t writeBackDepth = 4;
+
   bool isDynamicTiling() const { return !tileRows; }
 };
 
@@ -76,7 +88,7 @@ LogicalResult parseTiling(llvm::StringRef text, ScheduleOptions &options,
                           std::string &error);
 
 /// The layers the builders know.
-enum class LayerKind { MoE, SwiGLUFFN };
+enum class LayerKind { MoE, SwiGLUFFN, Attention };
 
 /// Checks that `config` and `options` describe a layer of `kind` that can be
 /// built; `error` says what is wrong otherwise.

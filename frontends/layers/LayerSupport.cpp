@@ -83,9 +83,11 @@ OwningOpRef<ModuleOp> mlir::step::frontends::buildLayerModule(
   context->getOrLoadDialect<func::FuncDialect>();
   OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
   OpBuilder builder = OpBuilder::atBlockEnd(module->getBody());
-  func::FuncOp func = kind == LayerKind::MoE
-                          ? buildMoELayer(builder, loc, config, options)
-                          : buildSwiGLUFFN(builder, loc, config, options);
+  func::FuncOp func =
+      kind == LayerKind::MoE ? buildMoELayer(builder, loc, config, options)
+      : kind == LayerKind::Attention
+          ? buildAttentionDecode(builder, loc, config, options)
+          : buildSwiGLUFFN(builder, loc, config, options);
   if (!func)
     return nullptr;
   return module;

@@ -42,6 +42,18 @@ func::FuncOp buildSwiGLUFFN(OpBuilder &builder, Location loc,
                             const ModelConfig &config,
                             const ScheduleOptions &options);
 
+/// Grouped-query attention decode of one KV head over a KV cache, all
+/// `options.batch` requests in one region (STeP §8.3, build_flashattn_graph):
+/// q ("q", [B*qpk, head_dim], qpk = heads / KV heads), the new k and v rows
+/// ("k", "v", [B, head_dim]), caches "k_cache" and "v_cache" ([B*maxKV,
+/// head_dim], bf16, in tiles of kvTileRows rows), output "output". The
+/// per-request metadata idx, seq_len and offset are all derived from one
+/// runtime input "kv_lens" (the KV lengths). Function
+/// `attention_decode_b<B>`.
+func::FuncOp buildAttentionDecode(OpBuilder &builder, Location loc,
+                                  const ModelConfig &config,
+                                  const ScheduleOptions &options);
+
 /// A new module holding the layer (and, if set, the channel depth as the
 /// module attribute `step.channel_depth`). Loads the dialects it needs.
 /// Null after an error (emitted at `loc`).

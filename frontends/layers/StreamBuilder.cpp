@@ -136,7 +136,8 @@ void StreamBuilder::linearStore(Value input, StringRef tensor,
 Value StreamBuilder::selectGen(StringRef input, StreamType type) {
   if (hasFailed)
     return {};
-  return b.create<SelectGenOp>(loc, type, input).getResult();
+  return b.create<SelectGenOp>(loc, type, input, DenseI64ArrayAttr())
+      .getResult();
 }
 
 SmallVector<Value> StreamBuilder::partition(Value input, Value sel,
@@ -204,6 +205,33 @@ Value StreamBuilder::accum(ValueRange inputs, int64_t rank, TileType acc,
     return {};
   auto op = create<AccumOp>(1, inputs, static_cast<uint64_t>(rank),
                             computeBwAttr(), /*write_back_mu=*/false);
+  fillRegion(op.getInit(), {}, [&](ValueRange) { return zeros(acc); });
+  SmallVector<Type> args{acc};
+  llvm::append_range(args, elementTypes(inputs));
+  if (!hasFailed)
+    fillRegion(op.getUpdate(), args,
+               [&](ValueRange a) { return update(a.front(), a.drop_front()); });
+  return finishRegionOp(op);
+}
+
+Value StreamBuilder::mapWith(ValueRange inputs, std::optional<int64_t> bw,
+                             bool writeBack, Body body) {
+  if (!ready(inputs))
+    return {};
+  auto op = create<MapOp>(1, inputs,
+                          bw ? b.getI64IntegerAttr(*bw) : IntegerAttr(),
+                          writeBack ? b.getUnitAttr() : UnitAttr());
+  fillRegion(op.getBody(), elementTypes(inputs), body);
+  return finishRegionOp(op);
+}
+
+Value StreamBuilder::accumWith(ValueRange inputs, int64_t rank, TileType acc,
+                               std::optional<int64_t> bw, Update update) {
+  if (!ready(inputs))
+    return {};
+  auto op = create<AccumOp>(1, inputs, static_cast<uint64_t>(rank),
+                            bw ? b.getI64IntegerAttr(*bw) : IntegerAttr(),
+                            /*write_back_mu=*/false);
   fillRegion(op.getInit(), {}, [&](ValueRange) { return zeros(acc); });
   SmallVector<Type> args{acc};
   llvm::append_range(args, elementTypes(inputs));

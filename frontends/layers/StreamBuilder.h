@@ -82,6 +82,35 @@ public:
   Value retileRows(Value acc, Value rows);
   Value splitRows(Value input, bool dropPadding);
 
+  // Generic construction (attention decode and passes): builds OpTy from
+  // `args` once `operands` are ready, typed by its shape rule; the results
+  // (null values after a failure).
+  template <typename OpTy, typename... Args>
+  SmallVector<Value> build(unsigned numResults, ValueRange operands,
+                           Args &&...args) {
+    SmallVector<Value> results(numResults);
+    if (!ready(operands))
+      return results;
+    SmallVector<Type> placeholders(numResults, b.getNoneType());
+    auto op = b.create<OpTy>(loc, TypeRange(placeholders),
+                             std::forward<Args>(args)...);
+    if (mlir::failed(refineTypes(op)))
+      return results;
+    llvm::copy(op->getResults(), results.begin());
+    return results;
+  }
+  /// A map with its own compute bandwidth (none: the architecture's) and
+  /// write-back flag.
+  Value mapWith(ValueRange inputs, std::optional<int64_t> bw, bool writeBack,
+                Body body);
+  /// An accumulation with its own compute bandwidth.
+  Value accumWith(ValueRange inputs, int64_t rank, TileType acc,
+                  std::optional<int64_t> bw, Update update);
+  /// Marks the builder failed (a caller-detected error was emitted).
+  void markFailed() { hasFailed = true; }
+  OpBuilder &getBuilder() { return b; }
+  Location getLoc() const { return loc; }
+
 private:
   /// False (and nothing may be built) after a failure or on a null operand.
   bool ready(ValueRange operands) const;

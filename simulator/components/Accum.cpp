@@ -50,7 +50,8 @@ public:
       bool emit = stop >= rank;
       Time store = (emit || scan) && writeBack ? memCycles(timingBytes(acc)) : 0;
       std::vector<Value> loaded(args.begin() + 1, args.end());
-      work(std::max({loadCycles(loaded), computeCycles(f), store}));
+      work(std::max({loadCycles(loaded), computeCycles(f), store,
+                    update.fixedCycles()}));
       for (Channel *ch : inputs)
         co_await dequeue(*ch);
       args[0] = acc;

@@ -37,7 +37,8 @@ public:
       Value r = result.at(0);
       r.readFromMu = writeBack;
       Time store = writeBack ? memCycles(timingBytes(r)) : 0;
-      work(std::max({loadCycles(args), computeCycles(f), store}));
+      work(std::max({loadCycles(args), computeCycles(f), store,
+                    program.fixedCycles()}));
       co_await send(out(0), std::move(r), stop);
       for (Channel *ch : inputs)
         co_await dequeue(*ch);

@@ -182,7 +182,11 @@ std::unique_ptr<OpComponent> step::sim::createComponent(const proto::Operator &o
       {"expand", createExpand},            {"repeat", createRepeat},
       {"zip", createZip},
       // Time-multiplexing macro operators.
-      {"expert_addr_gen", createExpertAddrGen}};
+      {"expert_addr_gen", createExpertAddrGen},
+      // Attention decode (docs/step-perf-routing-and-attention.md §1).
+      {"cache_read_addr_gen", createCacheReadAddrGen},
+      {"filter_last_tile", createFilterLastTile},
+      {"sink", createSink}};
   auto it = table.find(op.kind());
   if (it == table.end())
     fail(op.location().empty() ? "operator #" + std::to_string(op.id())

@@ -161,6 +161,9 @@ STEP_SIM_COMPONENT(Repeat)
 STEP_SIM_COMPONENT(Zip)
 // Time-multiplexing macro operators.
 STEP_SIM_COMPONENT(ExpertAddrGen)
+STEP_SIM_COMPONENT(CacheReadAddrGen)
+STEP_SIM_COMPONENT(FilterLastTile)
+STEP_SIM_COMPONENT(Sink)
 #undef STEP_SIM_COMPONENT
 
 } // namespace step::sim

@@ -1,6 +1,9 @@
 //===- RandomStore.cpp - RandomOffChipStore -------------------------------===//
 //
-// Writes each data tile at the matching address and acknowledges it.
+// Writes each data tile at the matching address and acknowledges it, as
+// step-perf's RandomOffChipStore (docs/step-perf-routing-and-attention.md
+// §1): the address and the data stay in their FIFOs while the tile is
+// written; the acknowledgement is sent first, then both are released.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,7 +22,8 @@ public:
 
   Task run() override {
     while (true) {
-      std::optional<Token> addr = co_await dequeue(in(0));
+      const Token *addr = co_await peek(in(0));
+      uint32_t stop = addr ? addr->stop : 0;
       const Token *data = co_await peek(in(1));
       if (!addr || !data) {
         if (addr || data)
@@ -29,8 +33,9 @@ public:
       Value v = data->value;
       co_await ctx.memory->access(*this, port, requestsFor(v), par);
       ctx.offChipWritten += timingBytes(v);
+      co_await send(out(0), Value::scalarValue(1), stop);
+      co_await dequeue(in(0));
       co_await dequeue(in(1));
-      co_await send(out(0), Value::scalarValue(1), addr->stop);
     }
   }
 

@@ -20,11 +20,21 @@ public:
   SelectGen(const proto::Operator &op, SimContext &ctx)
       : OpComponent(op, ctx) {
     name = stringAttr("input");
-    auto it = ctx.inputs.find(name);
-    if (it == ctx.inputs.end())
-      error("the runtime input '" + name + "' is not bound (--bind " + name +
-            "=FILE)");
-    trace = &it->second;
+    if (hasAttr("targets")) {
+      // Inline one-hot selectors: a trace [n, 1] of the given targets.
+      inlineTrace.isInteger = true;
+      inlineTrace.ints = intsAttr("targets");
+      inlineTrace.shape = {static_cast<int64_t>(inlineTrace.ints.size()), 1};
+      trace = &inlineTrace;
+      auto ty = ctx.channelTypes.find(op.outputs(0));
+      flat = ty != ctx.channelTypes.end() && ty->second->shape_size() == 1;
+    } else {
+      auto it = ctx.inputs.find(name);
+      if (it == ctx.inputs.end())
+        error("the runtime input '" + name + "' is not bound (--bind " + name +
+              "=FILE)");
+      trace = &it->second;
+    }
     if (!trace->isInteger || trace->shape.size() != 2 || trace->shape[0] < 1)
       error("the runtime input '" + name +
             "' must be a non-empty integer tensor [tokens, k]");
@@ -92,7 +102,8 @@ public:
       } else {
         std::vector<int64_t> ids(row, row + k);
         Value v = selector(std::move(ids));
-        co_await send(out(0), std::move(v), t + 1 == tokens ? 1 : 0);
+        co_await send(out(0), std::move(v),
+                      t + 1 == tokens && !flat ? 1 : 0);
       }
     }
   }
@@ -108,6 +119,8 @@ private:
   }
   std::string name;
   const Tensor *trace = nullptr;
+  Tensor inlineTrace;
+  bool flat = false; // inline targets of a rank-0 stream: no stop tokens
   int64_t width = 0, hot = 0;
   bool perChoice = false;
 };

@@ -40,3 +40,37 @@ func.func @unknown_symbol(%x: !step.stream<[N], tile<16x8xf32>>) {
   step.linear_store %rows to "y" [16, 8] : !step.stream<[M], tile<1x8xf32>>
   return
 }
+
+// -----
+
+// A feedback edge must be supplied exactly once.
+func.func @feedback_unconnected() {
+  // expected-error@+1 {{expected exactly one step.feedback_connect supplying this feedback stream, got 0}}
+  %fb = step.feedback : !step.stream<[4], tile<1x1xi64>>
+  step.sink %fb : !step.stream<[4], tile<1x1xi64>>
+  return
+}
+
+// -----
+
+func.func @feedback_twice() {
+  // expected-error@+1 {{expected exactly one step.feedback_connect supplying this feedback stream, got 2}}
+  %fb = step.feedback : !step.stream<[4], tile<1x1xi64>>
+  step.sink %fb : !step.stream<[4], tile<1x1xi64>>
+  %a = step.metadata_gen "a" : !step.stream<[4], tile<1x1xi64>>
+  %b = step.metadata_gen "b" : !step.stream<[4], tile<1x1xi64>>
+  step.feedback_connect %a to %fb : !step.stream<[4], tile<1x1xi64>>
+  step.feedback_connect %b to %fb : !step.stream<[4], tile<1x1xi64>>
+  return
+}
+
+// -----
+
+// The connect names the edge, it does not consume it: one consumer here.
+func.func @feedback_ok() {
+  %fb = step.feedback : !step.stream<[4], tile<1x1xi64>>
+  step.sink %fb : !step.stream<[4], tile<1x1xi64>>
+  %a = step.metadata_gen "a" : !step.stream<[4], tile<1x1xi64>>
+  step.feedback_connect %a to %fb : !step.stream<[4], tile<1x1xi64>>
+  return
+}

@@ -27,6 +27,7 @@ namespace {
 
 const char *usageText =
     "usage: step-gen moe|ffn --tiling N|dyn [options]\n"
+    "       step-gen attention [--batch N] [--max-kv N] [options]\n"
     "\n"
     "Builds a model layer with the C++ layer builders and prints it as step\n"
     "IR (a module with one function).\n"
@@ -47,9 +48,19 @@ const char *usageText =
     "  Both read \"input\" [batch, dim] (bf16) and store \"output\" [batch, "
     "dim]\n"
     "  (f32).\n"
+    "  attention  grouped-query attention decode of one KV head over a KV\n"
+    "          cache, all requests in one region (STeP §8.3): q \"q\"\n"
+    "          [batch*qpk, head_dim] (qpk = heads / KV heads), new rows \"k\",\n"
+    "          \"v\" [batch, head_dim], caches \"k_cache\", \"v_cache\"\n"
+    "          [batch*max-kv, head_dim], output \"output\"; the metadata\n"
+    "          (idx, seq_len, offset) derived from the runtime input\n"
+    "          \"kv_lens\" (step-sim --bind kv_lens=FILE.npy); function\n"
+    "          @attention_decode_b<B>. Split it into regions with step-opt\n"
+    "          --step-parallelize or --step-dynamic-parallelize.\n"
     "\n"
     "Model:\n"
-    "  --model NAME       named dimensions (default mixtral-8x7b):\n"
+    "  --model NAME       named dimensions (default mixtral-8x7b;\n"
+    "                     attention: qwen3-30b-a3b):\n"
     "%MODELS%"
     "  --experts N        override the number of experts (moe only)\n"
     "  --topk N           override the experts per token (moe only)\n"
@@ -67,7 +78,19 @@ const char *usageText =
     "  --compute-bw N     FLOPs/cycle given to every map and accumulation\n"
     "                     (attribute compute_bw; default: the architecture's)\n"
     "  --channel-depth N  FIFO depth, recorded as the module attribute\n"
-    "                     step.channel_depth (default: none)\n"
+    "                     step.channel_depth (default: none; attention: 1)\n"
+    "\n"
+    "Attention (the attention layer only; --tiling does not apply):\n"
+    "  --max-kv N         KV-cache rows reserved per request (STeP's maxN;\n"
+    "                     default 6464, STeP's value at batch 64; 6528 at 80,\n"
+    "                     4672 at 16)\n"
+    "  --tile-n N         cache rows per K/V tile (default 32)\n"
+    "  --metadata-depth N FIFO depth of the idx/seq_len/offset broadcast\n"
+    "                     outputs (default 16, STeP's stated value; 0: the\n"
+    "                     channel depth, which is what STeP's simulator used)\n"
+    "  --write-back-depth N  FIFO depth before each K/V write-back (default\n"
+    "                     4, STeP's stated value; 0: the channel depth)\n"
+    "  --compute-bw N     defaults to 2048 for attention (STeP's value)\n"
     "\n"
     "Output:\n"
     "  -o, --output FILE  write to FILE (default -, stdout), atomically: a\n"
@@ -100,7 +123,9 @@ void printUsage() {
 struct Options {
   std::string layer, model = "mixtral-8x7b", tiling, output = "-";
   fe::ModelOverrides overrides;
-  std::optional<int64_t> batch, tileF, computeBw, channelDepth;
+  std::optional<int64_t> batch, tileF, computeBw, channelDepth, maxKV, tileN,
+      metadataDepth, writeBackDepth;
+  bool modelGiven = false;
 };
 
 /// Prints "step-gen: error: ..." and exits 1: every user error ends here.
@@ -139,6 +164,7 @@ Options parseArgs(int argc, char **argv) {
       std::exit(0);
     } else if (name == "--model") {
       opts.model = take().str();
+      opts.modelGiven = true;
     } else if (name == "--experts") {
       opts.overrides.numExperts = takeInt();
     } else if (name == "--topk") {
@@ -153,6 +179,14 @@ Options parseArgs(int argc, char **argv) {
       opts.tiling = take().str();
     } else if (name == "--tile-f") {
       opts.tileF = takeInt();
+    } else if (name == "--max-kv") {
+      opts.maxKV = takeInt();
+    } else if (name == "--tile-n") {
+      opts.tileN = takeInt();
+    } else if (name == "--metadata-depth") {
+      opts.metadataDepth = takeInt();
+    } else if (name == "--write-back-depth") {
+      opts.writeBackDepth = takeInt();
     } else if (name == "--compute-bw") {
       opts.computeBw = takeInt();
     } else if (name == "--channel-depth") {
@@ -193,14 +227,27 @@ int main(int argc, char **argv) {
     kind = fe::LayerKind::MoE;
   else if (opts.layer == "ffn")
     kind = fe::LayerKind::SwiGLUFFN;
+  else if (opts.layer == "attention")
+    kind = fe::LayerKind::Attention;
   else if (opts.layer.empty())
     fail("no layer given: step-gen moe|ffn ... (see --help)");
   else
     fail(llvm::Twine("unknown layer '") + opts.layer +
-         "'; known layers: moe, ffn");
+         "'; known layers: moe, ffn, attention");
   if (kind != fe::LayerKind::MoE &&
       (opts.overrides.numExperts || opts.overrides.topK))
     fail("--experts and --topk apply to the moe layer only");
+
+  bool attention = kind == fe::LayerKind::Attention;
+  if (attention && (opts.overrides.dim || opts.overrides.interDim ||
+                    !opts.tiling.empty() || opts.tileF))
+    fail("--dim, --inter, --tiling and --tile-f do not apply to attention");
+  if (!attention && (opts.maxKV || opts.tileN || opts.metadataDepth ||
+                     opts.writeBackDepth))
+    fail("--max-kv, --tile-n, --metadata-depth and --write-back-depth apply "
+         "to the attention layer only");
+  if (attention && !opts.modelGiven)
+    opts.model = "qwen3-30b-a3b";
 
   std::string error;
   std::optional<fe::ModelConfig> model =
@@ -210,10 +257,22 @@ int main(int argc, char **argv) {
   fe::ModelConfig config = fe::applyOverrides(*model, opts.overrides);
 
   fe::ScheduleOptions schedule;
-  if (opts.tiling.empty())
-    fail("--tiling N|dyn is required (see --help)");
-  if (mlir::failed(fe::parseTiling(opts.tiling, schedule, error)))
-    fail(error);
+  if (attention) {
+    schedule.maxKV = opts.maxKV.value_or(schedule.maxKV);
+    schedule.kvTileRows = opts.tileN.value_or(schedule.kvTileRows);
+    schedule.metadataDepth = opts.metadataDepth.value_or(schedule.metadataDepth);
+    schedule.writeBackDepth =
+        opts.writeBackDepth.value_or(schedule.writeBackDepth);
+    if (!opts.computeBw)
+      opts.computeBw = 2048;
+    if (!opts.channelDepth)
+      opts.channelDepth = 1;
+  } else {
+    if (opts.tiling.empty())
+      fail("--tiling N|dyn is required (see --help)");
+    if (mlir::failed(fe::parseTiling(opts.tiling, schedule, error)))
+      fail(error);
+  }
   if (opts.batch)
     schedule.batch = *opts.batch;
   if (opts.tileF)

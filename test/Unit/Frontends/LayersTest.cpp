@@ -209,3 +209,53 @@ TEST_F(LayersTest, BuildLayerModule) {
 }
 
 } // namespace
+
+namespace {
+
+// Attention decode (frontends/layers/Attention.cpp): the op counts of STeP's
+// build_flashattn_graph and the per-model query tiles.
+TEST_F(LayersTest, AttentionDecodeHasStepsGraph) {
+  OpBuilder b = OpBuilder::atBlockEnd(module->getBody());
+  fe::ScheduleOptions o;
+  o.batch = 8;
+  o.maxKV = 128;
+  for (const char *name : {"qwen3-30b-a3b", "mixtral-8x7b"}) {
+    fe::ModelConfig c = *fe::lookupModelConfig(name);
+    func::FuncOp f = fe::buildAttentionDecode(b, loc(), c, o);
+    ASSERT_TRUE(f) << (diagnostics.empty() ? "" : diagnostics[0]);
+    size_t addrGens = 0, filters = 0, loads = 0, stores = 0, partitions = 0;
+    f.walk([&](Operation *op) {
+      addrGens += isa<mlir::step::CacheReadAddrGenOp>(op);
+      filters += isa<mlir::step::FilterLastTileOp>(op);
+      loads += isa<mlir::step::RandomLoadOp>(op);
+      stores += isa<mlir::step::RandomStoreOp>(op);
+      partitions += isa<mlir::step::PartitionOp>(op);
+    });
+    EXPECT_EQ(addrGens, 2u);
+    EXPECT_EQ(filters, 2u);
+    EXPECT_EQ(loads, 2u);
+    EXPECT_EQ(stores, 3u); // K and V write-back, output
+    EXPECT_EQ(partitions, 2u);
+    // q is one [heads / KV heads, head_dim] tile per request.
+    auto q = *f.getOps<mlir::step::LinearLoadOp>().begin();
+    auto tile = q.getTile();
+    EXPECT_EQ(tile.getRows(), ::step::sym::constant(c.numHeads / c.numKVHeads));
+    EXPECT_EQ(tile.getCols(), ::step::sym::constant(c.headDim));
+    f.erase();
+  }
+  EXPECT_TRUE(diagnostics.empty());
+}
+
+TEST_F(LayersTest, AttentionDecodeRejectsACacheOfPartialTiles) {
+  OpBuilder b = OpBuilder::atBlockEnd(module->getBody());
+  fe::ScheduleOptions o;
+  o.maxKV = 100;
+  EXPECT_FALSE(fe::buildAttentionDecode(
+      b, loc(), *fe::lookupModelConfig("qwen3-30b-a3b"), o));
+  ASSERT_EQ(diagnostics.size(), 1u);
+  EXPECT_EQ(diagnostics[0],
+            "tile_N 32 does not divide the KV-cache rows per request 100");
+  EXPECT_EQ(numFuncs(), 0u);
+}
+
+} // namespace
