@@ -16,7 +16,9 @@ Subcommands:
                batch_size,class,strategy,cycles) and a bar plot.
 
 dyn-tiling, per tile (a positive integer or `dyn`):
-  - the layer from `step-gen moe --model M --batch B --tiling N|dyn`;
+  - the layer from `step-gen moe --model M --batch B --tiling N|dyn
+    --compute-bw BW`, BW = 4096 FLOPs/cycle per node for static tiles and
+    6400 for dynamic tiling, STeP's settings (step.md §5.3);
   - per-expert token counts B0..B{E-1} from the routing trace
     (`step-trace check-routing`, which also validates it);
   - on-chip and off-chip bytes from `step-opt --step-insert-broadcast
@@ -261,7 +263,9 @@ def dyn_tiling(a):
         for tile in tiles:
             path = os.path.join(tmp, f"moe_{a.model}_tile{tile}.mlir")
             run([gen, "moe", "--model", a.model, "--batch", str(a.batch),
-                 "--tiling", str(tile), "-o", path], f"step-gen (tiling {tile})")
+                 "--tiling", str(tile), "--compute-bw",
+                 str(a.dyn_compute_bw if tile == "dyn" else a.static_compute_bw),
+                 "-o", path], f"step-gen (tiling {tile})")
             graphs[tile] = path
         with open(graphs[tiles[0]]) as f:
             experts, topk = routing_shape(f.read())
@@ -690,7 +694,12 @@ def all_figures(a):
             over = int(p32["cycles"]) / int(base["cycles"]) * 100 - 100
             summary.append(("time-multiplexing", f"utilization gain P=32 vs 128, {label} tiling",
                             claim, f"{g:.2f}x", f"cycle overhead {over:+.1f}% "
-                            f"(STeP {'+0.9' if label == 'static' else '+5.7'}%)"))
+                            f"(STeP {'+0.9' if label == 'static' else '+5.7'}%); P=32 "
+                            "depends on which experts share a region, which the synthetic "
+                            "routing cannot reproduce (renamings of its experts give "
+                            + ("773k-890k cycles, STeP 797k" if label == "static"
+                               else "722k-756k cycles, STeP 754k")
+                            + "; examples/moe_expert/README.md)"))
         for p in (128, 32):
             r = tm[label].get(p)
             ref = STEP_TM.get((label, p))
@@ -1006,6 +1015,12 @@ def main():
     d.add_argument("--build", default=os.path.join(ROOT, "build"),
                    help="build directory with bin/step-* (default %(default)s)")
     d.add_argument("--plot", default=None, help="PNG path (default: next to the CSV)")
+    d.add_argument("--static-compute-bw", type=int, default=4096,
+                   help="FLOPs/cycle of every compute node of the static designs "
+                   "(default %(default)s, STeP's run_ws_tile_mn_mk)")
+    d.add_argument("--dyn-compute-bw", type=int, default=6400,
+                   help="FLOPs/cycle of every compute node of the dynamic design "
+                   "(default %(default)s, STeP's run_ws_tile_mn_mk_dyn_tile)")
     d.add_argument("--mock-bf16", action=argparse.BooleanOptionalAction, default=True,
                    help="simulate with step-sim --mock-bf16, as STeP's MoE runs did "
                    "(default on)")
