@@ -4,12 +4,15 @@
 
 #include "simulator/Error.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <regex>
+#include <limits>
+#include <optional>
 #include <sstream>
+#include <string_view>
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -51,20 +54,53 @@ sim::Tensor runtime::loadNpy(const std::string &path) {
   if (offset + headerLen > bytes.size())
     fail(path, ": truncated .npy header");
   std::string header = bytes.substr(offset, headerLen);
-  std::smatch m;
-  if (!std::regex_search(header, m, std::regex("'descr':\\s*'([^']*)'")))
+  // The header is a Python dict literal; the three keys we need have simple
+  // values, so a small scanner does (std::regex costs milliseconds here).
+  auto valueOf = [&](const char *key) -> std::optional<std::string_view> {
+    std::string_view h = header;
+    size_t k = h.find(key);
+    if (k == std::string_view::npos)
+      return std::nullopt;
+    size_t colon = h.find(':', k + std::strlen(key));
+    if (colon == std::string_view::npos)
+      return std::nullopt;
+    size_t v = h.find_first_not_of(" \t", colon + 1);
+    if (v == std::string_view::npos)
+      return std::nullopt;
+    return h.substr(v);
+  };
+  std::optional<std::string_view> descrAt = valueOf("'descr'");
+  size_t quoteEnd = descrAt && !descrAt->empty() && descrAt->front() == '\''
+                        ? descrAt->find('\'', 1)
+                        : std::string_view::npos;
+  if (quoteEnd == std::string_view::npos)
     fail(path, ": .npy header has no 'descr'");
-  std::string descr = m[1];
-  if (std::regex_search(header, std::regex("'fortran_order':\\s*True")))
+  std::string descr(descrAt->data() + 1, quoteEnd - 1);
+  std::optional<std::string_view> fortran = valueOf("'fortran_order'");
+  if (fortran && fortran->substr(0, 4) == "True")
     fail(path, ": Fortran-order arrays are not supported (save with C order)");
-  if (!std::regex_search(header, m, std::regex("'shape':\\s*\\(([^)]*)\\)")))
+  std::optional<std::string_view> shapeAt = valueOf("'shape'");
+  size_t close = shapeAt && !shapeAt->empty() && shapeAt->front() == '('
+                     ? shapeAt->find(')')
+                     : std::string_view::npos;
+  if (close == std::string_view::npos)
     fail(path, ": .npy header has no 'shape'");
   sim::Tensor t;
-  std::string dims = m[1];
-  std::regex num("\\d+");
-  for (auto it = std::sregex_iterator(dims.begin(), dims.end(), num);
-       it != std::sregex_iterator(); ++it)
-    t.shape.push_back(std::stoll(it->str()));
+  std::string_view dims = shapeAt->substr(1, close - 1);
+  for (size_t i = 0; i < dims.size();) {
+    if (!std::isdigit(static_cast<unsigned char>(dims[i]))) {
+      ++i;
+      continue;
+    }
+    int64_t d = 0;
+    for (; i < dims.size() && std::isdigit(static_cast<unsigned char>(dims[i]));
+         ++i) {
+      if (d > (std::numeric_limits<int64_t>::max() - 9) / 10)
+        fail(path, ": .npy shape dimension too large");
+      d = d * 10 + (dims[i] - '0');
+    }
+    t.shape.push_back(d);
+  }
   size_t n = static_cast<size_t>(t.numElements());
   const char *data = bytes.data() + offset + headerLen;
   size_t avail = bytes.size() - offset - headerLen;

@@ -81,6 +81,8 @@ Task AggregateMemory::access(Component &client, int port, int64_t requests,
   if (queues.size() < ports.size())
     queues.resize(ports.size());
   Job job{&client, client.now, requests, par, (requests + par - 1) / par};
+  if (queues[port].empty())
+    activate(port);
   queues[port].push_back(&job);
   requestCount += requests;
   engine->wake(this, visibleAt(job));
@@ -100,27 +102,43 @@ void AggregateMemory::clientFinished(Time at) {
     engine->wake(this, at);
 }
 
+void AggregateMemory::activate(int port) {
+  if (orderPos.size() != ports.size()) {
+    orderPos.assign(ports.size(), 0);
+    for (size_t i = 0; i < order.size(); ++i)
+      orderPos[order[i]] = static_cast<int>(i);
+  }
+  // Kept in the controller's service order (readers first, then by port).
+  auto at = std::lower_bound(
+      active.begin(), active.end(), port,
+      [&](int a, int b) { return orderPos[a] < orderPos[b]; });
+  active.insert(at, port);
+}
+
 Time AggregateMemory::earliestVisible() const {
   Time best = std::numeric_limits<Time>::max();
-  for (const auto &q : queues)
-    if (!q.empty())
-      best = std::min(best, visibleAt(*q.front()));
+  for (int p : active)
+    best = std::min(best, visibleAt(*queues[p].front()));
   return best;
 }
 
 bool AggregateMemory::serveCycle(Time t) {
   const int64_t c = params.channels;
   int64_t listed = 0;
-  for (int p : order) {
-    if (static_cast<size_t>(p) >= queues.size() || queues[p].empty())
-      continue;
+  bool emptied = false;
+  // Only ports with waiting jobs; none is added while the cycle is served
+  // (waking a client only schedules it).
+  for (int p : active) {
     Job &j = *queues[p].front();
     if (visibleAt(j) > t)
       continue;
     int64_t n = std::min(j.par, j.requests - j.next * j.par);
     ++j.next;
     for (int64_t k = 0; k < n; ++k) {
-      offset = (offset + listed) % c;
+      // offset = (offset + listed) mod c, without a division per request.
+      offset += listed < c ? listed : listed % c;
+      if (offset >= c)
+        offset -= c;
       ++listed;
       Time &next = channelNext[offset];
       Time start = std::max(next, t + 1);
@@ -134,9 +152,14 @@ bool AggregateMemory::serveCycle(Time t) {
     if (j.next == j.chunks) {
       j.done = true;
       queues[p].pop_front();
+      emptied |= queues[p].empty();
       engine->wake(j.client, j.lastArrival);
     }
   }
+  if (emptied)
+    active.erase(std::remove_if(active.begin(), active.end(),
+                                [&](int p) { return queues[p].empty(); }),
+                 active.end());
   offset = (offset + listed) % c;
   return listed > 0;
 }

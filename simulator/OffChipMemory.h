@@ -91,7 +91,12 @@ private:
   /// Earliest cycle at which some waiting chunk is visible (or max).
   Time earliestVisible() const;
 
+  /// Adds `port` (its queue was empty) to `active`.
+  void activate(int port);
+
   std::vector<std::deque<Job *>> queues; // by port
+  std::vector<int> active;   // ports with waiting jobs, in service order
+  std::vector<int> orderPos; // by port: its place in the service order
   std::vector<Time> channelNext;         // next start per HBM channel
   int64_t offset = 0;
   bool idle = false;

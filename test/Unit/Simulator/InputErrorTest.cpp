@@ -323,6 +323,51 @@ TEST(RuntimeInputErrorTest, TruncatedNpyHeader) {
               HasSubstr(path + ": not a .npy file"));
 }
 
+/// A version-1 .npy file whose header dict is `dict` verbatim.
+std::string npyWithHeader(const std::string &dict) {
+  std::string h = dict;
+  h.append((64 - (10 + h.size() + 1) % 64) % 64, ' ');
+  h += '\n';
+  std::string s = "\x93NUMPY\x01";
+  s += '\0';
+  s += char(h.size() & 0xff);
+  s += char(h.size() >> 8);
+  return s + h;
+}
+
+TEST(RuntimeInputErrorTest, NpyHeaderWithoutItsKeys) {
+  std::string path = writeFile(
+      "nodescr.npy", npyWithHeader("{'fortran_order': False, 'shape': (4,), }"));
+  EXPECT_THAT(inputError([&] { step::runtime::loadNpy(path); }),
+              HasSubstr(path + ": .npy header has no 'descr'"));
+  path = writeFile("noshape.npy",
+                   npyWithHeader("{'descr': '<f4', 'fortran_order': False, }"));
+  EXPECT_THAT(inputError([&] { step::runtime::loadNpy(path); }),
+              HasSubstr(path + ": .npy header has no 'shape'"));
+  path = writeFile("unquoted.npy",
+                   npyWithHeader("{'descr': <f4, 'shape': (4,), }"));
+  EXPECT_THAT(inputError([&] { step::runtime::loadNpy(path); }),
+              HasSubstr(path + ": .npy header has no 'descr'"));
+  path = writeFile("fortran.npy",
+                   npyWithHeader("{'descr': '<f4', 'fortran_order': True, "
+                                 "'shape': (2, 2), }") +
+                       std::string(16, '\0'));
+  EXPECT_THAT(inputError([&] { step::runtime::loadNpy(path); }),
+              HasSubstr(path + ": Fortran-order arrays are not supported"));
+}
+
+TEST(RuntimeInputErrorTest, NpyHeaderSpacingAndScalars) {
+  // No spaces after the colons, keys in another order, a 0-d array.
+  int64_t v = 7;
+  std::string path = writeFile(
+      "scalar.npy",
+      npyWithHeader("{'shape':(),'fortran_order':False,'descr':'<i8'}") +
+          std::string(reinterpret_cast<char *>(&v), sizeof v));
+  step::sim::Tensor t = step::runtime::loadNpy(path);
+  EXPECT_TRUE(t.shape.empty());
+  EXPECT_EQ(t.ints, (std::vector<int64_t>{7}));
+}
+
 TEST(RuntimeInputErrorTest, NpyThatIsFine) {
   float v[4] = {1, 2, 3, 4};
   std::string path = writeFile(
