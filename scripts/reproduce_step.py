@@ -120,6 +120,17 @@ def write_atomically(path, write):
         raise
 
 
+def write_rows_csv(path, columns, rows):
+    """Writes the `columns` of dict rows (other keys ignored) atomically."""
+    def write(tmp):
+        with open(tmp, "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=columns, lineterminator="\n",
+                               extrasaction="ignore")
+            w.writeheader()
+            w.writerows(rows)
+    write_atomically(path, write)
+
+
 def tool(build, name):
     path = os.path.join(build, "bin", name)
     if not os.access(path, os.X_OK):
@@ -309,12 +320,7 @@ def dyn_tiling(a):
 
     columns = ["model", "batch", "tile", "cycles", "offchip_bytes", "onchip_bytes"]
 
-    def write_csv(path):
-        with open(path, "w", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=columns, lineterminator="\n")
-            w.writeheader()
-            w.writerows(rows)
-    write_atomically(a.out, write_csv)
+    write_rows_csv(a.out, columns, rows)
 
     print(f"{a.model}, batch {a.batch}, routing {os.path.basename(routing)} "
           f"(tokens per expert: {counts})")
@@ -499,13 +505,7 @@ def dyn_par(a):
 
     columns = ["batch_id", "batch_size", "class", "strategy", "cycles"]
 
-    def write_csv(path):
-        with open(path, "w", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=columns, lineterminator="\n",
-                               extrasaction="ignore")
-            w.writeheader()
-            w.writerows(rows)
-    write_atomically(a.out, write_csv)
+    write_rows_csv(a.out, columns, rows)
 
     print(f"attention decode, batch {a.batch_size}, max-kv {max_kv}, regions "
           f"{a.regions} (coarse: {coarse}), {a.depths} FIFO depths"
@@ -939,13 +939,7 @@ def time_mux(a):
     columns = ["tiling", "regions", "cycles", "onchip_bytes", "alloc_flops_per_cycle",
                "compute_util_pct"]
 
-    def write_csv(path):
-        with open(path, "w", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=columns, lineterminator="\n",
-                               extrasaction="ignore")
-            w.writeheader()
-            w.writerows(rows)
-    write_atomically(a.out, write_csv)
+    write_rows_csv(a.out, columns, rows)
 
     print(f"{a.model}, batch {a.batch}, {label}, routing {os.path.basename(a.routing)}: "
           f"{counts.count(0)} of {experts} experts without tokens, "
