@@ -80,16 +80,22 @@ LogicalResult mlir::step::frontends::parseTiling(llvm::StringRef text,
   return success();
 }
 
+/// True if v >= 1; otherwise says so on `os`.
+static bool requirePositive(llvm::raw_ostream &os, llvm::StringRef what,
+                            int64_t v) {
+  if (v >= 1)
+    return true;
+  os << what << " must be positive, got " << v;
+  return false;
+}
+
 /// The attention-decode checks (LayerKind::Attention).
 static LogicalResult validateAttention(const ModelConfig &config,
                                        const ScheduleOptions &options,
                                        std::string &error) {
   llvm::raw_string_ostream os(error);
   auto positive = [&](llvm::StringRef what, int64_t v) {
-    if (v >= 1)
-      return true;
-    os << what << " must be positive, got " << v;
-    return false;
+    return requirePositive(os, what, v);
   };
   if (!positive("the batch size", options.batch) ||
       !positive("the head dimension", config.headDim) ||
@@ -132,10 +138,7 @@ LogicalResult mlir::step::frontends::validate(LayerKind kind,
                                               std::string &error) {
   llvm::raw_string_ostream os(error);
   auto positive = [&](llvm::StringRef what, int64_t v) {
-    if (v >= 1)
-      return true;
-    os << what << " must be positive, got " << v;
-    return false;
+    return requirePositive(os, what, v);
   };
   if (kind == LayerKind::Attention)
     return validateAttention(config, options, error);
