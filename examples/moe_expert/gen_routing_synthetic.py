@@ -22,15 +22,30 @@ How the rest is chosen (fixed before any simulation was run):
   then the token order and the order inside each row are shuffled, so every
   expert's tokens are spread over the batch (not contiguous blocks).
 
+`--idle-regions P:N,...` also prescribes, for each listed region count P,
+that exactly N of the P regions (contiguous blocks of E/P expert ids, as
+`--step-time-multiplex` forms them) hold only experts without tokens. The
+second Qwen3 stand-in uses the counts inferred from STeP's published on-chip
+bytes (64:18,32:6,16:1,8:0,4:0; examples/moe_expert/README.md). The idle
+experts are then drawn level by level, coarsest blocks first: a block inside
+an idle block is idle; among the others, the idle ones are a uniform choice
+of the required number such that no non-idle parent block ends up with all
+its children idle (per-parent counts sampled by exact counting, then which
+children uniformly). Every subset with the required counts is equally
+likely. The loads are then placed on the active experts in random order,
+drawn as above.
+
 `--relabel S` then renames the experts by a permutation drawn with seed S
 (same loads, different experts sharing a time-multiplexed region): the
 sensitivity check of examples/moe_expert/README.md.
 
-Usage: gen_routing_synthetic.py [--seed 32012] [--relabel S] > routing.csv
+Usage: gen_routing_synthetic.py [--seed 32012] [--idle-regions P:N,...]
+                                [--relabel S] > routing.csv
 """
 import argparse
 import math
 import random
+import re
 import sys
 
 
@@ -49,7 +64,12 @@ def loads(rng, a):
             rest[i] += 1
         elif sum(rest) > rest_sum and rest[i] > 1:
             rest[i] -= 1
-    experts = rng.sample(range(a.experts), active)
+    if a.idle_regions is None:
+        experts = rng.sample(range(a.experts), active)
+    else:
+        idle = set(idle_experts(rng, a.experts, a.zero, a.idle_regions))
+        experts = [e for e in range(a.experts) if e not in idle]
+        rng.shuffle(experts)
     hot = rng.randrange(active)
     counts = [0] * a.experts
     j = 0
@@ -60,6 +80,68 @@ def loads(rng, a):
             counts[e] = rest[j]
             j += 1
     return counts
+
+
+def parse_idle_regions(text, experts):
+    """`P:N,...` -> [(block size E/P, N)], coarsest block first."""
+    levels = {}
+    for item in text.split(","):
+        m = re.fullmatch(r"\s*([0-9]+):([0-9]+)\s*", item)
+        if not m:
+            raise SystemExit(f"gen_routing_synthetic: bad --idle-regions item '{item}': "
+                             "expected P:N")
+        p, n = int(m.group(1)), int(m.group(2))
+        if p == 0 or experts % p or n > p or p in levels:
+            raise SystemExit(f"gen_routing_synthetic: bad --idle-regions item '{item}': "
+                             f"P must divide the {experts} experts, be listed once, "
+                             "and N <= P")
+        levels[p] = n
+    out = sorted(((experts // p, n) for p, n in levels.items()), reverse=True)
+    for (big, _), (small, _) in zip(out, out[1:]):
+        if big % small:
+            raise SystemExit("gen_routing_synthetic: --idle-regions blocks must nest "
+                             f"({small} experts per region does not divide {big})")
+    return out
+
+
+def idle_experts(rng, experts, zero, spec):
+    """A uniformly random set of `zero` experts such that, for every (size, n)
+    of `spec` (plus (1, zero)), exactly n blocks of `size` consecutive experts
+    lie wholly inside the set."""
+    levels = parse_idle_regions(spec, experts) + [(1, zero)]
+    if levels[-2][0] == 1:
+        raise SystemExit("gen_routing_synthetic: --idle-regions P must be below the "
+                         "number of experts (P = E is --zero)")
+    parent_size, idle = experts, set()  # idle blocks of the previous level (by index)
+    for size, n in levels:
+        k = parent_size // size  # children per parent block
+        forced = [c for b in idle for c in range(b * k, (b + 1) * k)]
+        free = [b for b in range(experts // parent_size) if b not in idle]
+        need = n - len(forced)
+        # ways[g][r]: ways to make r children idle among free parents g.., at
+        # most k - 1 under each (a parent with all children idle is idle).
+        ways = [[0] * (need + 1) for _ in range(len(free) + 1)] if need >= 0 else []
+        if need >= 0:
+            ways[len(free)][0] = 1
+            for g in range(len(free) - 1, -1, -1):
+                for r in range(need + 1):
+                    ways[g][r] = sum(math.comb(k, j) * ways[g + 1][r - j]
+                                     for j in range(min(k - 1, r) + 1))
+        if need < 0 or ways[0][need] == 0:
+            raise SystemExit(f"gen_routing_synthetic: {n} idle blocks of {size} experts "
+                             "are inconsistent with the coarser counts")
+        chosen, r = list(forced), need
+        for g, b in enumerate(free):
+            pick = rng.randrange(ways[g][r])
+            for j in range(min(k - 1, r) + 1):
+                w = math.comb(k, j) * ways[g + 1][r - j]
+                if pick < w:
+                    break
+                pick -= w
+            chosen += rng.sample(range(b * k, (b + 1) * k), j)
+            r -= j
+        idle, parent_size = set(chosen), size
+    return sorted(idle)
 
 
 def assign(rng, counts, tokens, topk):
@@ -90,6 +172,9 @@ def main():
                    help="static tile: every other expert stays within one tile")
     p.add_argument("--sigma", type=float, default=0.75, help="log-normal shape")
     p.add_argument("--seed", type=int, default=32012)
+    p.add_argument("--idle-regions", default=None, metavar="P:N,...",
+                   help="exactly N of P contiguous expert regions get no token, "
+                        "for each listed P (e.g. 64:18,32:6,16:1,8:0,4:0)")
     p.add_argument("--relabel", type=int, default=None,
                    help="rename the experts by a permutation drawn with this seed")
     a = p.parse_args()
@@ -108,8 +193,12 @@ def main():
     out += [f"{t}," + ",".join(map(str, r)) for t, r in enumerate(rows)]
     sys.stdout.write("\n".join(out) + "\n")
     padded = sum(-(-c // a.tile) * a.tile for c in counts)
+    regions = ", ".join(
+        f"P={p}: {sum(sum(counts[r * (a.experts // p):(r + 1) * (a.experts // p)]) == 0 for r in range(p))}"
+        for p in (64, 32, 16, 8, 4) if a.experts % p == 0)
     print(f"zero-token experts {counts.count(0)}, max {max(counts)}, "
-          f"padded rows at tile {a.tile}: {padded}", file=sys.stderr)
+          f"padded rows at tile {a.tile}: {padded}; idle regions {regions}",
+          file=sys.stderr)
 
 
 if __name__ == "__main__":
