@@ -67,7 +67,7 @@ def loads(rng, a):
     if a.idle_regions is None:
         experts = rng.sample(range(a.experts), active)
     else:
-        idle = set(idle_experts(rng, a.experts, a.zero, a.idle_regions))
+        idle = set(idle_experts(rng, a.experts, a.zero, a.idle_levels))
         experts = [e for e in range(a.experts) if e not in idle]
         rng.shuffle(experts)
     hot = rng.randrange(active)
@@ -91,10 +91,10 @@ def parse_idle_regions(text, experts):
             raise SystemExit(f"gen_routing_synthetic: bad --idle-regions item '{item}': "
                              "expected P:N")
         p, n = int(m.group(1)), int(m.group(2))
-        if p == 0 or experts % p or n > p or p in levels:
+        if p == 0 or p == experts or experts % p or n > p or p in levels:
             raise SystemExit(f"gen_routing_synthetic: bad --idle-regions item '{item}': "
-                             f"P must divide the {experts} experts, be listed once, "
-                             "and N <= P")
+                             f"P must divide the {experts} experts and be fewer, be "
+                             "listed once, and N <= P")
         levels[p] = n
     out = sorted(((experts // p, n) for p, n in levels.items()), reverse=True)
     for (big, _), (small, _) in zip(out, out[1:]):
@@ -104,14 +104,11 @@ def parse_idle_regions(text, experts):
     return out
 
 
-def idle_experts(rng, experts, zero, spec):
+def idle_experts(rng, experts, zero, levels):
     """A uniformly random set of `zero` experts such that, for every (size, n)
-    of `spec` (plus (1, zero)), exactly n blocks of `size` consecutive experts
-    lie wholly inside the set."""
-    levels = parse_idle_regions(spec, experts) + [(1, zero)]
-    if levels[-2][0] == 1:
-        raise SystemExit("gen_routing_synthetic: --idle-regions P must be below the "
-                         "number of experts (P = E is --zero)")
+    of `levels` (parse_idle_regions), exactly n blocks of `size` consecutive
+    experts lie wholly inside the set."""
+    levels = levels + [(1, zero)]
     parent_size, idle = experts, set()  # idle blocks of the previous level (by index)
     for size, n in levels:
         k = parent_size // size  # children per parent block
@@ -128,8 +125,10 @@ def idle_experts(rng, experts, zero, spec):
                     ways[g][r] = sum(math.comb(k, j) * ways[g + 1][r - j]
                                      for j in range(min(k - 1, r) + 1))
         if need < 0 or ways[0][need] == 0:
-            raise SystemExit(f"gen_routing_synthetic: {n} idle blocks of {size} experts "
-                             "are inconsistent with the coarser counts")
+            what = (f"{n} experts without tokens" if size == 1 else
+                     f"{n} idle regions at P={experts // size}")
+            raise SystemExit(f"gen_routing_synthetic: {what} cannot be combined with "
+                             "the coarser idle-region counts")
         chosen, r = list(forced), need
         for g, b in enumerate(free):
             pick = rng.randrange(ways[g][r])
@@ -178,6 +177,8 @@ def main():
     p.add_argument("--relabel", type=int, default=None,
                    help="rename the experts by a permutation drawn with this seed")
     a = p.parse_args()
+    a.idle_levels = (None if a.idle_regions is None
+                     else parse_idle_regions(a.idle_regions, a.experts))
     rng = random.Random(a.seed)
     counts = loads(rng, a)
     rows = assign(rng, counts, a.tokens, a.topk)
