@@ -553,10 +553,25 @@ STEP_DT_ANCHOR = {8: 7_418_870, 16: 4_644_975, 32: 2_810_596, 64: 2_810_632,
                   "dyn": 2_817_876}
 STEP_DT_BYTES = {16: (4_229_431_552, 18_915_330), 64: (2_820_145_408, 37_789_698),
                  "dyn": (2_820_145_408, 18_915_330)}
+# Time-mux, (tiling, P) -> (cycles, on-chip bytes or None, compute util %):
+# STeP's whole published sweep (step_artifact timeshare_mem_bound/figure/
+# qwen_2048_768_iter032_layer_012_n32_f48_timeshare_membound_revet_128_4.csv
+# and ..._round_1_f48_timeshare_membound_dyn_tile_09071731.csv; the dynamic
+# script records on-chip bytes only at P = 128).
 STEP_TM = {("static", 128): (789_895, 82_595_842, 6.91),
+           ("static", 64): (715_519, 66_998_274, 13.07),
            ("static", 32): (796_725, 44_716_034, 18.23),
-           ("dyn", 128): (713_539, None, 2.01),
-           ("dyn", 32): (754_098, None, 5.05)}
+           ("static", 16): (839_090, 32_460_802, 23.94),
+           ("static", 8): (1_004_877, 24_662_018, 24.72),
+           ("static", 4): (1_888_072, 20_205_570, 14.92),
+           ("dyn", 128): (713_539, 47_992_834, 2.01),
+           ("dyn", 64): (704_732, None, 3.48),
+           ("dyn", 32): (754_098, None, 5.05),
+           ("dyn", 16): (769_760, None, 6.84),
+           ("dyn", 8): (796_622, None, 8.18),
+           ("dyn", 4): (1_280_865, None, 5.77),
+           ("dyn", 2): (2_189_778, None, 3.62)}
+TM_REGIONS = {"static": "128,64,32,16,8,4", "dyn": "128,64,32,16,8,4,2"}
 STEP_DP_MED64 = {  # first data row of the batch -> coarse, interleaved, dynamic
     4007: (70_210, 64_362, 49_094),
     3123: (66_610, 79_782, 57_669),
@@ -571,9 +586,16 @@ DT_SWEEPS = [
      "examples/moe_expert/routing_mixtral_b1024_counts_shuffled.csv",
      "16,32,64,128,256,512,1024,dyn",
      "STeP's per-expert counts (iter 19, layer 9), shuffled token order"),
-    ("qwen_b64", "qwen3-30b-a3b", 64, "examples/moe_expert/routing_qwen_b64_synthetic.csv",
-     "8,16,32,64,dyn", "synthetic, with the statistics STeP reports for its trace"),
+    ("qwen_b64", "qwen3-30b-a3b", 64,
+     "examples/moe_expert/routing_qwen_b64_synthetic_idle_regions.csv",
+     "8,16,32,64,dyn", "synthetic, with the statistics STeP reports for its trace "
+     "and the idle time-mux regions its on-chip bytes imply"),
 ]
+# Which Qwen3 stand-in DT_SWEEPS uses (time_mux_seed_spread.py's name for it):
+# `idle_regions` (gen_routing_synthetic.py --idle-regions 64:18,32:6,16:1,8:0,4:0)
+# reproduces every published fact `plain` does plus the idle regions per P
+# (examples/moe_expert/README.md).
+QWEN_STANDIN = "idle_regions"
 # v1 paper's static points (step.md §8.1): tiles {16, 64} at B=64, {256, 1024} at B=1024.
 V1_TILES = {64: (16, 64), 1024: (256, 1024)}
 
@@ -682,9 +704,19 @@ def all_figures(a):
         fname = "static32" if label == "static" else label
         out = os.path.join(outdir, f"time_mux_qwen_b64_{fname}.csv")
         run_self(["time-mux", "--model", "qwen3-30b-a3b", "--batch", "64", "--routing",
-                  qwen_routing, "--tiling", tiling, "--regions", "128,64,32,16,8,4",
+                  qwen_routing, "--tiling", tiling, "--regions", TM_REGIONS[label],
                   "--out", out] + common, log)
         tm[label] = {int(r["regions"]): r for r in read_csv(out)}
+    # The seed spread of the same stand-in (examples/moe_expert/time_mux_seed_spread.py),
+    # when its CSV is there: cycles at P = 32 over the seeds.
+    spread, bands, seeds = {}, {}, set()
+    seeds_csv = os.path.join(ROOT, "results", "time_mux_qwen_b64_seeds.csv")
+    if os.path.isfile(seeds_csv):
+        for r in read_csv(seeds_csv):
+            if r["standin"] == QWEN_STANDIN:
+                bands.setdefault((r["tiling"], int(r["regions"])), []).append(int(r["cycles"]))
+                seeds.add(int(r["seed"]))
+        spread = {label: bands.get((label, 32)) for label in ("static", "dyn")}
     gains = []
     for label, claim in (("static", "2.64x"), ("dyn", "2.51x")):
         base, p32 = tm[label].get(128), tm[label].get(32)
@@ -692,30 +724,42 @@ def all_figures(a):
             g = float(p32["compute_util_pct"]) / float(base["compute_util_pct"])
             gains.append(g)
             over = int(p32["cycles"]) / int(base["cycles"]) * 100 - 100
+            ref = STEP_TM[(label, 32)][0]
+            note = (f"cycle overhead {over:+.1f}% (STeP "
+                    f"{STEP_TM[(label, 32)][0] / STEP_TM[(label, 128)][0] * 100 - 100:+.1f}%); "
+                    "P=32 depends on which experts share a region, which the synthetic "
+                    "routing only partly fixes")
+            if spread.get(label):
+                c = sorted(spread[label])
+                note += (f" (seeds of the same stand-in give {c[0] / 1000:.0f}k-"
+                         f"{c[-1] / 1000:.0f}k cycles, STeP {ref / 1000:.0f}k; "
+                         "results/time_mux_qwen_b64_seeds.csv)")
             summary.append(("time-multiplexing", f"utilization gain P=32 vs 128, {label} tiling",
-                            claim, f"{g:.2f}x", f"cycle overhead {over:+.1f}% "
-                            f"(STeP {'+0.9' if label == 'static' else '+5.7'}%); P=32 "
-                            "depends on which experts share a region, which the synthetic "
-                            "routing cannot reproduce (renamings of its experts give "
-                            + ("773k-890k cycles, STeP 797k" if label == "static"
-                               else "722k-756k cycles, STeP 754k")
-                            + "; examples/moe_expert/README.md)"))
-        for p in (128, 32):
+                            claim, f"{g:.2f}x", note + "; examples/moe_expert/README.md"))
+        for p in sorted((p for (t, p) in STEP_TM if t == label), reverse=True):
             r = tm[label].get(p)
-            ref = STEP_TM.get((label, p))
-            if r and ref:
+            ref = STEP_TM[(label, p)]
+            if r:
                 c = int(r["cycles"])
                 calib.append((f"time-mux {label} P={p}", "cycles", f"{ref[0]:,}", f"{c:,}",
                               pct(c, ref[0])))
+                band = sorted(bands.get((label, p), []))
+                if band:
+                    calib.append(("", f"cycles, {len(seeds)} seeds {min(seeds)}-{max(seeds)}",
+                                  f"{ref[0]:,}", f"{band[0]:,} - {band[-1]:,}",
+                                  f"{pct(band[0], ref[0])} .. {pct(band[-1], ref[0])}"))
                 calib.append(("", "compute util %", f"{ref[2]:.2f}",
                               f"{float(r['compute_util_pct']):.2f}", ""))
                 if ref[1]:
                     calib.append(("", "on-chip B", f"{ref[1]:,}",
                                   f"{int(r['onchip_bytes']):,}",
-                                  pct(int(r["onchip_bytes"]), ref[1])))
+                                  pct(int(r["onchip_bytes"]), ref[1])
+                                  + (" (by construction)" if label == "static" and p < 128
+                                     and QWEN_STANDIN == "idle_regions" else "")))
     summary.append(("time-multiplexing", "compute utilization (geomean, v1)", "2.57x",
                     f"{geomean(gains):.2f}x",
-                    "Qwen routing is synthetic with STeP's reported statistics"))
+                    "Qwen routing is synthetic with STeP's reported statistics"
+                    + (" and idle regions per P" if QWEN_STANDIN == "idle_regions" else "")))
 
     # 3. Dynamic parallelization.
     dp_rows = []
