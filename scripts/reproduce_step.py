@@ -80,7 +80,7 @@ Usage:
       --routing examples/moe_expert/routing_calibration.csv \\
       --tiles 8,16,32,64,dyn --out results/dyn_tiling_mixtral_b64.csv
   scripts/reproduce_step.py time-mux --model qwen3-30b-a3b --batch 64 \\
-      --routing examples/moe_expert/routing_qwen_b64_synthetic.csv \\
+      --routing examples/moe_expert/routing_qwen_b64_synthetic_idle_regions.csv \\
       --tiling static:32 --regions 128,64,32,16,8,4 \\
       --out results/time_mux_qwen_b64_static32.csv
 """
@@ -1096,9 +1096,15 @@ def main():
 
     al = sub.add_parser("all", help="every figure and the summary of STeP's claims",
                         description="Runs every sweep (dyn-tiling for Mixtral B=64/1024 "
-                        "and Qwen3 B=64, time-mux static and dynamic, dyn-par for batch "
-                        "sizes 16/64/80) and writes OUT_DIR/summary.md: each STeP "
-                        "headline claim and calibration point next to ours.")
+                        "and Qwen3 B=64, time-mux static and dynamic at every P STeP "
+                        "published, dyn-par for batch sizes 16/64/80) and writes "
+                        "OUT_DIR/summary.md: each STeP headline claim and calibration "
+                        "point next to ours. The Qwen3 routing is the synthetic "
+                        "stand-in with idle regions "
+                        "(examples/moe_expert/routing_qwen_b64_synthetic_idle_regions.csv); "
+                        "the time-mux seed ranges come from "
+                        "results/time_mux_qwen_b64_seeds.csv when present "
+                        "(examples/moe_expert/time_mux_seed_spread.py).")
     al.add_argument("--out-dir", default=os.path.join(ROOT, "results"),
                     help="where the CSVs, PNGs and summary.md go (default %(default)s)")
     al.add_argument("--build", default=os.path.join(ROOT, "build"),
