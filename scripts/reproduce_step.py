@@ -707,10 +707,21 @@ def all_figures(a):
                   qwen_routing, "--tiling", tiling, "--regions", TM_REGIONS[label],
                   "--out", out] + common, log)
         tm[label] = {int(r["regions"]): r for r in read_csv(out)}
-    # The seed spread of the same stand-in (examples/moe_expert/time_mux_seed_spread.py),
-    # when its CSV is there: cycles at P = 32 over the seeds.
+    # The seed spread of the stand-ins (examples/moe_expert/time_mux_seed_spread.py):
+    # cycles at every P over eight seeds of the same generator.
     spread, bands, seeds = {}, {}, set()
-    seeds_csv = os.path.join(ROOT, "results", "time_mux_qwen_b64_seeds.csv")
+    seeds_csv = os.path.join(outdir, "time_mux_qwen_b64_seeds.csv")
+    spread_cmd = [sys.executable, os.path.join(ROOT, "examples", "moe_expert",
+                                               "time_mux_seed_spread.py"),
+                  "--build", a.build, "--out", seeds_csv]
+    print("$ " + " ".join(os.path.relpath(c, ROOT) if c.startswith(ROOT) else c
+                          for c in spread_cmd[1:]), flush=True)
+    t0 = time.time()
+    out = subprocess.run(spread_cmd, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise Failure("time_mux_seed_spread.py failed:\n"
+                      + (out.stderr.strip() or out.stdout.strip()))
+    print(f"  done in {time.time() - t0:.1f} s", flush=True)
     if os.path.isfile(seeds_csv):
         for r in read_csv(seeds_csv):
             if r["standin"] == QWEN_STANDIN:
@@ -733,7 +744,7 @@ def all_figures(a):
                 c = sorted(spread[label])
                 note += (f" (seeds of the same stand-in give {c[0] / 1000:.0f}k-"
                          f"{c[-1] / 1000:.0f}k cycles, STeP {ref / 1000:.0f}k; "
-                         "results/time_mux_qwen_b64_seeds.csv)")
+                         "time_mux_qwen_b64_seeds.csv)")
             summary.append(("time-multiplexing", f"utilization gain P=32 vs 128, {label} tiling",
                             claim, f"{g:.2f}x", note + "; examples/moe_expert/README.md"))
         for p in sorted((p for (t, p) in STEP_TM if t == label), reverse=True):
@@ -1103,8 +1114,8 @@ def main():
                         "stand-in with idle regions "
                         "(examples/moe_expert/routing_qwen_b64_synthetic_idle_regions.csv); "
                         "the time-mux seed ranges come from "
-                        "results/time_mux_qwen_b64_seeds.csv when present "
-                        "(examples/moe_expert/time_mux_seed_spread.py).")
+                        "examples/moe_expert/time_mux_seed_spread.py, run into "
+                        "OUT_DIR/time_mux_qwen_b64_seeds.csv.")
     al.add_argument("--out-dir", default=os.path.join(ROOT, "results"),
                     help="where the CSVs, PNGs and summary.md go (default %(default)s)")
     al.add_argument("--build", default=os.path.join(ROOT, "build"),
