@@ -51,7 +51,7 @@ CONFIGS = [
      ["moe", "--model", "qwen3-30b-a3b", "--batch", "64", "--tiling", "32", "--tile-f", "48",
       "--compute-bw", "1024", "--channel-depth", "2"],
      ["--step-time-multiplex=regions=32"],
-     {"routing": os.path.join(EX, "routing_qwen_b64_synthetic.csv")},
+     {"routing": os.path.join(EX, "routing_qwen_b64_synthetic_idle_regions.csv")},
      "800,780 / 796,160 (STeP's trace)", 53, 9.8),
 ]
 DYN_PAR = [("coarse", ["--step-parallelize=regions=4 strategy=coarse"], "70,210"),
