@@ -1,0 +1,94 @@
+"""GPT-3 Small (125M) attention block with a BigBird block-sparse mask.
+
+x [seq, 768] -> q, k, v = linear(x) -> reshape to [seq, 12, 64] and permute
+to [12, seq, 64] -> scores = q kᵀ / 8 -> MaskedSoftmax over the BigBird
+pattern (a [seq, seq] DCSR mask of ones) -> p v -> permute/reshape back to
+[seq, 768] -> output projection. Sequence 1024, 12 heads x 64 (FuseFlow's
+`1x12x1024x64` Q/K/V). The reshapes are fusion barriers, as in FuseFlow, so
+the block has three regions per-layer (QKV, attention, output projection).
+
+BigBird mask (FuseFlow's artifact generator as the digest describes it): with
+blocks of B x B (B = 16, 32 or 64), every block row keeps its diagonal block
+and the blocks at +-1 (window), the first 2 block rows and the first 2 block
+columns are kept entirely (global), and every block row keeps 2 further
+blocks drawn uniformly without replacement from all block columns (random;
+they may coincide with window or global blocks). Seeded.
+"""
+import numpy as np
+import torch
+
+import common
+from step_torch import MaskedSoftmax
+
+HIDDEN, HEADS, HEAD_DIM = 768, 12, 64
+
+
+def bigbird_mask(seq, block, seed, window=1, globals_=2, randoms=2):
+    if seq % block:
+        raise SystemExit(f"bigbird: sequence {seq} is not a multiple of the block size {block}")
+    nb = seq // block
+    rng = np.random.default_rng(seed)
+    keep = np.zeros((nb, nb), bool)
+    for r in range(nb):
+        keep[r, max(0, r - window):min(nb, r + window + 1)] = True
+        keep[r, rng.choice(nb, size=min(randoms, nb), replace=False)] = True
+    keep[:globals_, :] = True
+    keep[:, :globals_] = True
+    return np.kron(keep, np.ones((block, block), bool)).astype(np.float32), keep
+
+
+class BigBirdAttention(torch.nn.Module):
+    def __init__(self, hidden=HIDDEN, heads=HEADS):
+        super().__init__()
+        self.heads, self.head_dim = heads, hidden // heads
+        self.qkv = torch.nn.Module()
+        self.qkv.q = torch.nn.Linear(hidden, hidden)
+        self.qkv.k = torch.nn.Linear(hidden, hidden)
+        self.qkv.v = torch.nn.Linear(hidden, hidden)
+        self.attn = Attention(self.head_dim)
+        self.out = torch.nn.Linear(hidden, hidden)
+
+    def forward(self, x, mask):
+        q = self.qkv.q(x).reshape(-1, self.heads, self.head_dim)
+        k = self.qkv.k(x).reshape(-1, self.heads, self.head_dim)
+        v = self.qkv.v(x).reshape(-1, self.heads, self.head_dim)
+        o = self.attn(q, k, v, mask)
+        return self.out(o.reshape(-1, self.heads * self.head_dim))
+
+
+class Attention(torch.nn.Module):
+    """Per-head masked attention on [seq, heads, dim] tensors."""
+
+    def __init__(self, head_dim):
+        super().__init__()
+        self.scale = 1.0 / float(np.sqrt(head_dim))
+        self.softmax = MaskedSoftmax()
+
+    def forward(self, q, k, v, mask):
+        q, k, v = (t.permute(1, 0, 2) for t in (q, k, v))
+        s = torch.matmul(q, k.transpose(1, 2)) * self.scale
+        p = self.softmax(s, mask)
+        return torch.matmul(p, v).permute(1, 0, 2)
+
+
+def make(args):
+    seq = args.seq or 1024
+    block = args.block or 64
+    mask, _ = bigbird_mask(seq, block, args.seed)
+    torch.manual_seed(args.seed)
+    model = BigBirdAttention()
+    rng = np.random.default_rng(args.seed)
+    x = rng.standard_normal((seq, HIDDEN), dtype=np.float32)
+    return model, {"x": torch.from_numpy(x), "mask": torch.from_numpy(mask)}, {"mask": "dcsr"}
+
+
+def reference(t):
+    x, mask = t["x"], t["mask"]
+    seq = x.shape[0]
+
+    def lin(h, p):
+        return h @ t[p + "_weight"].T + t[p + "_bias"]
+    q, k, v = (lin(x, "qkv_" + n).reshape(seq, HEADS, HEAD_DIM).transpose(1, 0, 2) for n in "qkv")
+    s = q @ k.transpose(0, 2, 1) / np.sqrt(HEAD_DIM)
+    o = (common.masked_softmax(s, mask) @ v).transpose(1, 0, 2).reshape(seq, HIDDEN)
+    return lin(o, "out")
