@@ -51,6 +51,7 @@ def make(args):
 
 def reference(t):
     def layer(h, p):
-        return (t["adj"] @ h) @ t[p + "_lin_nbr_weight"].T + t[p + "_lin_nbr_bias"] + h @ t[p + "_lin_self_weight"].T
+        # (Â h) Wᵀ computed as Â (h Wᵀ)
+        return t["adj"] @ (h @ t[p + "_lin_nbr_weight"].T) + t[p + "_lin_nbr_bias"] + h @ t[p + "_lin_self_weight"].T
     h = np.maximum(layer(t["x"], "layer1"), 0)
     return common.log_softmax(layer(h, "layer2"))

@@ -86,13 +86,16 @@ class _Tracer(fx.Tracer):
 
     def __init__(self):
         super().__init__()
-        self._scope = []
+        self._scope = []   # (qualified name, call index) of the modules being traced
+        self._calls = {}
 
     def is_leaf_module(self, m, qualified_name):
         return isinstance(m, MaskedSoftmax)
 
     def call_module(self, m, forward, args, kwargs):
-        self._scope.append(self.path_of_module(m))
+        qn = self.path_of_module(m)
+        self._calls[qn] = self._calls.get(qn, -1) + 1
+        self._scope.append((qn, self._calls[qn]))
         try:
             return super().call_module(m, forward, args, kwargs)
         finally:
@@ -132,7 +135,12 @@ class _Lowering:
         t = node.target
         if isinstance(t, str):
             return t
-        return getattr(t, "__qualname__", None) or getattr(t, "__name__", None) or str(t)
+        name = getattr(t, "__name__", None)
+        if name is None:
+            return str(t)
+        mod = getattr(t, "__module__", None)
+        mod = {None: "torch", "_operator": "operator", "torch._C._VariableFunctions": "torch"}.get(mod, mod)
+        return f"{mod}.{name}"
 
     def shape_of(self, node):
         meta = node.meta.get("tensor_meta")
@@ -434,6 +442,7 @@ def _assign_regions(units, mode):
     def prod(v):
         return producer.get(id(v)) if isinstance(v, Value) else None
 
+    layer = {}
     for i, u in enumerate(units):
         d = 0
         for v in u.tensor_operands():
@@ -441,24 +450,20 @@ def _assign_regions(units, mode):
             if p is not None:
                 d = max(d, depth[p] + (1 if p.kind == "reshape" else 0))
         depth[u] = d
+        # the layer: the outermost module call (a module called twice gives two
+        # layers); ops outside any child module follow their first producer
+        if u.scope:
+            qn, call = u.scope[0]
+            top = qn.split(".")[0]
+            layer[u] = ((top, call), top if call == 0 else f"{top}_{call}")
+        else:
+            layer[u] = next((layer[p] for p in map(prod, u.tensor_operands()) if p is not None), ("", "main"))
         if mode == "unfused":
-            g = (i, u.name)
+            group[u] = (i, u.name)
         elif mode == "full":
-            g = (0, "all")
-        else:  # per-layer: top-level child module; ops outside any child module follow their producer
-            if u.scope:
-                top = u.scope[0].split(".")[0]
-                g = (top, top)
-            else:
-                g = None
-                for v in u.tensor_operands():
-                    p = prod(v)
-                    if p is not None:
-                        g = group[p]
-                        break
-                if g is None:
-                    g = ("", "main")
-        group[u] = g
+            group[u] = (0, "")
+        else:
+            group[u] = layer[u]
     regions = {}
     order = []
     for u in units:
@@ -469,6 +474,26 @@ def _assign_regions(units, mode):
             regions[key] = []
             order.append(key)
         regions[key].append(u)
+    # the driver calls regions in program order: no region may need a later one
+    key_of = {}
+    for key in order:
+        for u in regions[key]:
+            key_of[id(u.result)] = key
+    def region_sources(v, seen):
+        p = prod(v)
+        if p is None:
+            return set()
+        if p.kind == "reshape":
+            return region_sources(p.operands[0], seen)
+        return {key_of[id(p.result)]}
+    for i, key in enumerate(order):
+        for u in regions[key]:
+            for v in u.tensor_operands():
+                for src in region_sources(v, None):
+                    if order.index(src) > i:
+                        raise FrontendError(
+                            f"fx node '{u.node}': fusion regions form a cycle (its region needs a value of a "
+                            f"later one, from fx node '{prod(v).node}'); use another fusion mode")
     out = []
     used_names = set()
     for k, key in enumerate(order):
@@ -478,7 +503,11 @@ def _assign_regions(units, mode):
         while name in used_names:
             name += "_"
         used_names.add(name)
-        out.append((name, regions[key], gname))
+        layers = []
+        for u in regions[key]:
+            if layer[u][1] not in layers:
+                layers.append(layer[u][1])
+        out.append((name, regions[key], layers))
     return out
 
 
@@ -683,11 +712,22 @@ def _emit_softmax(em, u, res, base, out_ty):
                               ("%" + m.name, em.ty(m), _bcast_map(m, u.result.shape))],
                    out_ty, init, _amap(R, full), ["parallel"] * R,
                    lambda a, o: _scalar_body(em, base, "mul", a))
-    # row max
+    # row max (over the stored entries only for a sparse operand)
     mx = em.fresh(base + "_max")
+    ninf = em.const(base, -math.inf) if levels else None
+
+    def max_body(a, o):
+        r = em.fresh(base + "_m")
+        if not levels:
+            return [f"{r} = arith.maximumf {o}, {a[0]} : f32"], r
+        p, q, m = em.fresh(base + "_a"), em.fresh(base + "_b"), em.fresh(base + "_mx")
+        return [f"{r} = sparse_tensor.reduce {a[0]}, {o}, {ninf} : f32 {{",
+                f"^bb0({p}: f32, {q}: f32):",
+                f"  {m} = arith.maximumf {p}, {q} : f32",
+                f"  sparse_tensor.yield {m} : f32",
+                f"}}"], r
     em.generic(mx, base, [(xs, xty, _amap(R, full))], red_ty, em.filled(base, red_ty, -math.inf),
-               _amap(R, red), iters,
-               lambda a, o: ([f"{(r := em.fresh(base + '_m'))} = arith.maximumf {o}, {a[0]} : f32"], r))
+               _amap(R, red), iters, max_body)
     # exp(x - max): on stored entries only for a sparse operand
     ex = em.fresh(base + "_exp")
     ety = out_ty if levels else em.tys(u.result.shape, None)
@@ -862,7 +902,7 @@ def import_module(model, example_inputs, formats=None, fusion="per-layer", name=
         args = ", ".join(f"%{v.name}: {em.ty(v)}" for v in ins)
         rtys = ", ".join(em.ty(v) for v in outs)
         head = (f"  func.func @{rname}({args}) -> ({rtys}) attributes "
-                f"{{step.fusion_region = {k} : i64, step.layer = \"{gname}\"}} {{")
+                f"{{step.fusion_region = {k} : i64, step.layers = [{', '.join(chr(34) + g + chr(34) for g in gname)}]}} {{")
         ret = f"    return {', '.join('%' + v.name for v in outs)} : {rtys}"
         body_funcs.append("\n".join([head] + em.lines + [ret, "  }"]))
     # the driver: calls in program order, reshapes between them
@@ -901,7 +941,7 @@ def import_module(model, example_inputs, formats=None, fusion="per-layer", name=
     return Imported(
         mlir=text, fusion=fusion, model=mod_name, args=low.args, params=low.params, results=low.outputs,
         outputs=outs, example_inputs=example_inputs, gm=gm,
-        regions=[{"func": r, "layer": g, "units": [u.name for u in us], "fx_nodes": sorted({u.node for u in us}),
+        regions=[{"func": r, "layers": g, "units": [u.name for u in us], "fx_nodes": sorted({u.node for u in us}),
                   "inputs": [v.name for v in i], "outputs": [v.name for v in o]} for r, us, g, i, o in reg_io],
         timing={"trace": t1 - t0, "shape_prop": t2 - t1, "lower_emit": t3 - t2, "total": t3 - t0})
 
