@@ -822,12 +822,18 @@ def _emit_reshape(em, u):
 # Driver
 
 
-def _propagate_shapes(gm, inputs):
+def _propagate_shapes(model, gm, inputs):
     """Shapes of every node: on the meta device (no arithmetic) when all ops
     support it, else by running the model on the example inputs."""
     import copy
     try:
-        meta = copy.deepcopy(gm).to("meta")
+        # copy the module with meta stand-ins for its tensors (no data copied)
+        # (GraphModule's own deepcopy ignores the memo: copy the model and the graph apart)
+        memo = {}
+        for t in list(model.parameters()) + list(model.buffers()):
+            m = torch.empty(t.shape, dtype=t.dtype, device="meta")
+            memo[id(t)] = torch.nn.Parameter(m, requires_grad=False) if isinstance(t, torch.nn.Parameter) else m
+        meta = fx.GraphModule(copy.deepcopy(model, memo), copy.deepcopy(gm.graph))
         with torch.no_grad():
             ShapeProp(meta).propagate(*[t.to("meta") for t in inputs])
         for a, b in zip(gm.graph.nodes, meta.graph.nodes):
@@ -849,7 +855,9 @@ class Imported:
 def import_module(model, example_inputs, formats=None, fusion="per-layer", name=None):
     """Traces `model` on `example_inputs` (dict forward-argument -> tensor, in
     forward's order) and returns an Imported with .mlir (text), .regions,
-    .arguments, .results, .outputs (PyTorch results) and .timing (seconds)."""
+    .args, .params, .results (Values), .regions (manifest records) and .timing
+    (seconds). Shapes come from a run on meta tensors (on the example inputs
+    if an op has no meta kernel); write_store runs the model for its outputs."""
     formats = formats or {}
     if fusion not in FUSION_MODES:
         raise FrontendError(f"unknown fusion mode '{fusion}' (expected one of {', '.join(FUSION_MODES)})")
@@ -865,7 +873,7 @@ def import_module(model, example_inputs, formats=None, fusion="per-layer", name=
     missing = [p for p in placeholders if p not in example_inputs]
     if missing:
         raise FrontendError(f"no example input for forward arguments {missing}")
-    _propagate_shapes(gm, [example_inputs[p] for p in placeholders])
+    _propagate_shapes(model, gm, [example_inputs[p] for p in placeholders])
     t2 = time.perf_counter()
     low = _Lowering(gm, formats).run()
     _fold_transposes(low)
@@ -935,12 +943,9 @@ def import_module(model, example_inputs, formats=None, fusion="per-layer", name=
     text = "\n".join(header + [f"module attributes {{step.model = \"{mod_name}\", step.fusion = \"{fusion}\"}} {{"]
                      + body_funcs + [driver, "}"]) + "\n"
     t3 = time.perf_counter()
-    with torch.no_grad():
-        outs = model(*[example_inputs[p] for p in placeholders])
-    outs = list(outs) if isinstance(outs, (tuple, list)) else [outs]
     return Imported(
         mlir=text, fusion=fusion, model=mod_name, args=low.args, params=low.params, results=low.outputs,
-        outputs=outs, example_inputs=example_inputs, gm=gm,
+        module=model, placeholders=placeholders, example_inputs=example_inputs, gm=gm,
         regions=[{"func": r, "layers": g, "units": [u.name for u in us], "fx_nodes": sorted({u.node for u in us}),
                   "inputs": [v.name for v in i], "outputs": [v.name for v in o]} for r, us, g, i, o in reg_io],
         timing={"trace": t1 - t0, "shape_prop": t2 - t1, "lower_emit": t3 - t2, "total": t3 - t0})
@@ -960,8 +965,11 @@ def write_store(imp, path):
         if t is None:
             t = getattr(imp.gm, v.source)
         store.add(v.name, t.detach().numpy(), v.format, "parameter")
-    names = [f"output{i}" if len(imp.outputs) > 1 else "output" for i in range(len(imp.outputs))]
-    for n, o in zip(names, imp.outputs):
+    with torch.no_grad():
+        outs = imp.module(*[imp.example_inputs[p] for p in imp.placeholders])
+    outs = list(outs) if isinstance(outs, (tuple, list)) else [outs]
+    names = [f"output{i}" if len(outs) > 1 else "output" for i in range(len(outs))]
+    for n, o in zip(names, outs):
         store.add(n, o.detach().numpy(), "dense", "output")
     os.makedirs(path, exist_ok=True)
     with open(os.path.join(path, "model.mlir"), "w") as f:
