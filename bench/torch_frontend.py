@@ -37,7 +37,7 @@ CASES = [
 
 def args_for(extra):
     a = SimpleNamespace(seed=0, graph=None, preset=None, batch=None, input_sparsity=0.5, weight_sparsity=None,
-                        weight_format=None, seq=None, block=None)
+                        weight_format=None, seq=None, block=None, hidden=None)
     a.__dict__.update(extra)
     return a
 

@@ -9,7 +9,7 @@ PACKAGES=(
   # experiment scripts and plots
   python3-numpy python3-matplotlib
   # PyTorch frontend (torch.fx), sparse example models and graph data
-  python3-torch python3-networkx python3-scipy
+  python3-torch python3-networkx
   # LLVM / MLIR 19 (FileCheck, not, lit.py come with llvm-19-tools)
   llvm-19-dev llvm-19-tools libmlir-19-dev mlir-19-tools
   # libraries

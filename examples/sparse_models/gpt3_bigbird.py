@@ -4,7 +4,8 @@ x [seq, 768] -> q, k, v = linear(x) -> reshape to [seq, 12, 64] and permute
 to [12, seq, 64] -> scores = q kᵀ / 8 -> MaskedSoftmax over the BigBird
 pattern (a [seq, seq] DCSR mask of ones) -> p v -> permute/reshape back to
 [seq, 768] -> output projection. Sequence 1024, 12 heads x 64 (FuseFlow's
-`1x12x1024x64` Q/K/V). The reshapes are fusion barriers, as in FuseFlow, so
+`1x12x1024x64` Q/K/V; `--hidden` gives 64-wide heads of a smaller block,
+for tests). The reshapes are fusion barriers, as in FuseFlow, so
 the block has three regions per-layer (QKV, attention, output projection).
 
 BigBird mask (FuseFlow's artifact generator as the digest describes it): with
@@ -74,23 +75,27 @@ class Attention(torch.nn.Module):
 def make(args):
     seq = args.seq or 1024
     block = args.block or 64
+    hidden = getattr(args, "hidden", None) or HIDDEN
+    if hidden % HEAD_DIM:
+        raise SystemExit(f"gpt3_bigbird: the hidden size {hidden} is not a multiple of the head size {HEAD_DIM}")
     mask, _ = bigbird_mask(seq, block, args.seed)
     torch.manual_seed(args.seed)
-    model = BigBirdAttention()
+    model = BigBirdAttention(hidden, hidden // HEAD_DIM)
     rng = np.random.default_rng(args.seed)
-    x = rng.standard_normal((seq, HIDDEN), dtype=np.float32)
+    x = rng.standard_normal((seq, hidden), dtype=np.float32)
     return model, {"x": torch.from_numpy(x), "mask": torch.from_numpy(mask)}, {"mask": "dcsr"}
 
 
 def reference(t):
     x, mask = t["x"], t["mask"]
-    seq = x.shape[0]
+    seq, hidden = x.shape
+    heads = hidden // HEAD_DIM
 
     def lin(h, p):
         return h @ t[p + "_weight"].T + t[p + "_bias"]
-    q, k, v = (lin(x, "qkv_" + n).reshape(seq, HEADS, HEAD_DIM).transpose(1, 0, 2) for n in "qkv")
+    q, k, v = (lin(x, "qkv_" + n).reshape(seq, heads, HEAD_DIM).transpose(1, 0, 2) for n in "qkv")
     s = q @ k.transpose(0, 2, 1) / np.sqrt(HEAD_DIM)
-    o = (common.masked_softmax(s, mask) @ v).transpose(1, 0, 2).reshape(seq, HIDDEN)
+    o = (common.masked_softmax(s, mask) @ v).transpose(1, 0, 2).reshape(seq, hidden)
     return lin(o, "out")
 
 

@@ -634,6 +634,41 @@ def _scalar_body(em, base, op, args):
     raise AssertionError(op)
 
 
+def _present_only(em, base, op, args):
+    """op on the stored entries of a sparse operand only (sparse_tensor.unary):
+    for zero-preserving ops whose zero preservation upstream's sparsifier
+    cannot see (relu)."""
+    p, y = em.fresh(base + "_p"), em.fresh(base + "_y")
+    lines, r = _scalar_body(em, base, op, [p] + list(args[1:]))
+    return ([f"{y} = sparse_tensor.unary {args[0]} : f32 to f32", "  present = {", f"  ^bb0({p}: f32):"]
+            + ["    " + l for l in lines] + [f"    sparse_tensor.yield {r} : f32", "  }", "  absent = {}"], y)
+
+
+def _present_absent(em, base, op, args):
+    """A unary op with f(0) != 0 on a sparse operand, dense result: f on the
+    stored entries, the constant f(0) at the implicit zeros (what upstream's
+    sparsifier can compile; a plain body over the sparse operand it cannot)."""
+    p, y = em.fresh(base + "_p"), em.fresh(base + "_y")
+    lines, r = _scalar_body(em, base, op, [p])
+    at_zero = {"exp": 1.0, "sigmoid": 0.5}[op]
+    c = em.fresh(base + "_zero_value")
+    return ([f"{y} = sparse_tensor.unary {args[0]} : f32 to f32", "  present = {", f"  ^bb0({p}: f32):"]
+            + ["    " + l for l in lines] + [f"    sparse_tensor.yield {r} : f32", "  }", "  absent = {",
+                                             f"    {c} = arith.constant {_fmt_float(at_zero)} : f32",
+                                             f"    sparse_tensor.yield {c} : f32", "  }"], y)
+
+
+def _sparse_over_dense(em, base, op, args):
+    """x op y computed where the sparse x has entries (sparse_tensor.binary with
+    empty left/right regions): a sparse numerator over a dense tensor, which
+    upstream's sparsifier does not accept as a plain divf."""
+    p, q, y = em.fresh(base + "_p"), em.fresh(base + "_q"), em.fresh(base + "_y")
+    lines, r = _scalar_body(em, base, op, [p, q])
+    return ([f"{y} = sparse_tensor.binary {args[0]}, {args[1]} : f32, f32 to f32", "  overlap = {",
+             f"  ^bb0({p}: f32, {q}: f32):"] + ["    " + l for l in lines]
+            + [f"    sparse_tensor.yield {r} : f32", "  }", "  left = {}", "  right = {}"], y)
+
+
 def _emit_unit(em, u):
     res = "%" + u.result.name
     base = u.result.name
@@ -647,10 +682,18 @@ def _emit_unit(em, u):
         consts = [None if isinstance(v, Value) else em.const(base, v) for v in u.operands]
         init = em.empty(base, out_ty)
 
+        op = u.attrs["op"]
+
         def body(args, out):
             it = iter(args)
             vals = [next(it) if c is None else c for c in consts]
-            return _scalar_body(em, base, u.attrs["op"], vals)
+            if u.result.levels and op == "relu":
+                return _present_only(em, base, op, vals)
+            if op in ("exp", "sigmoid") and u.operands[0].levels:
+                return _present_absent(em, base, op, vals)
+            if u.result.levels and op == "div" and consts[1] is None:
+                return _sparse_over_dense(em, base, op, vals)
+            return _scalar_body(em, base, op, vals)
         em.generic(res, base, ins, out_ty, init, _amap(R, [f"d{i}" for i in range(R)]), ["parallel"] * R, body)
     elif u.kind == "matmul":
         a, b = u.operands
@@ -770,7 +813,7 @@ def _emit_softmax(em, u, res, base, out_ty):
                lambda a, o: ([f"{(r := em.fresh(base + '_s'))} = arith.addf {o}, {a[0]} : f32"], r))
     em.generic(res, base, [(ex, ety, _amap(R, full)), (sm, red_ty, _amap(R, red))], out_ty,
                em.empty(base, out_ty), _amap(R, full), ["parallel"] * R,
-               lambda a, o: _scalar_body(em, base, "div", a))
+               lambda a, o: _sparse_over_dense(em, base, "div", a) if levels else _scalar_body(em, base, "div", a))
 
 
 def _reassociation(src, dst):

@@ -96,9 +96,11 @@ def expand(shape, levels, arrays, vals):
         else:
             seg, crd = arrays[m]
             seg = seg.astype(np.int64)
-            counts = seg[refs + 1] - seg[refs]
-            new_refs = np.concatenate([np.arange(seg[r], seg[r + 1]) for r in refs]) if len(refs) else np.zeros(0, np.int64)
-            new_refs = new_refs.astype(np.int64)
+            starts = seg[refs]
+            counts = seg[refs + 1] - starts
+            # concatenation of arange(seg[r], seg[r+1]) over refs, vectorized
+            offsets = np.cumsum(counts) - counts
+            new_refs = np.repeat(starts - offsets, counts) + np.arange(int(counts.sum()), dtype=np.int64)
             coords = np.concatenate([np.repeat(coords, counts, axis=0), crd[new_refs][:, None]], axis=1)
             refs = new_refs
     out = np.zeros(shape, np.float32)
