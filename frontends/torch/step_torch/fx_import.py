@@ -474,26 +474,6 @@ def _assign_regions(units, mode):
             regions[key] = []
             order.append(key)
         regions[key].append(u)
-    # the driver calls regions in program order: no region may need a later one
-    key_of = {}
-    for key in order:
-        for u in regions[key]:
-            key_of[id(u.result)] = key
-    def region_sources(v, seen):
-        p = prod(v)
-        if p is None:
-            return set()
-        if p.kind == "reshape":
-            return region_sources(p.operands[0], seen)
-        return {key_of[id(p.result)]}
-    for i, key in enumerate(order):
-        for u in regions[key]:
-            for v in u.tensor_operands():
-                for src in region_sources(v, None):
-                    if order.index(src) > i:
-                        raise FrontendError(
-                            f"fx node '{u.node}': fusion regions form a cycle (its region needs a value of a "
-                            f"later one, from fx node '{prod(v).node}'); use another fusion mode")
     out = []
     used_names = set()
     for k, key in enumerate(order):
@@ -816,6 +796,51 @@ def _emit_softmax(em, u, res, base, out_ty):
                lambda a, o: _sparse_over_dense(em, base, "div", a) if levels else _scalar_body(em, base, "div", a))
 
 
+def _driver_order(units, region_of, reg_io):
+    """Region calls and reshapes of @forward, topologically sorted (Kahn, the
+    earliest program position first). A cycle means the fusion mode put
+    producers and consumers of one value on both sides of another region or a
+    reshape: an error naming an fx node of a region on the cycle."""
+    import heapq
+    items, pos, item_of = {}, {}, {}
+    for i, u in enumerate(units):
+        key = ("reshape", u.name) if u.kind == "reshape" else ("call", region_of[id(u.result)])
+        item_of[id(u.result)] = key
+        if key not in items:
+            items[key] = u if u.kind == "reshape" else next(r for r in reg_io if r[0] == key[1])
+            pos[key] = i
+    deps = {k: set() for k in items}
+    for k, it in items.items():
+        ins = it.operands if k[0] == "reshape" else it[3]
+        for v in ins:
+            src = item_of.get(id(v)) if isinstance(v, Value) else None
+            if src is not None and src != k:
+                deps[k].add(src)
+    users = {k: [] for k in items}
+    for k, ds in deps.items():
+        for d in ds:
+            users[d].append(k)
+    missing = {k: len(ds) for k, ds in deps.items()}
+    ready = [(pos[k], k) for k, n in missing.items() if n == 0]
+    heapq.heapify(ready)
+    order = []
+    while ready:
+        _, k = heapq.heappop(ready)
+        order.append(k)
+        for u in users[k]:
+            missing[u] -= 1
+            if missing[u] == 0:
+                heapq.heappush(ready, (pos[u], u))
+    if len(order) != len(items):
+        stuck = sorted((k for k in items if missing[k]), key=lambda k: pos[k])
+        k = next((k for k in stuck if k[0] == "call"), stuck[0])
+        node = items[k].node if k[0] == "reshape" else items[k][1][0].node
+        raise FrontendError(f"fx node '{node}': the fusion regions form a cycle (a region needs a value that "
+                            f"depends on its own results through another region or a reshape); "
+                            f"use another fusion mode")
+    return [(k[0], items[k]) for k in order]
+
+
 def _reassociation(src, dst):
     """Groups of dst dims per src dim (dst finer), or None."""
     groups, j = [], 0
@@ -956,22 +981,18 @@ def import_module(model, example_inputs, formats=None, fusion="per-layer", name=
                 f"{{step.fusion_region = {k} : i64, step.layers = [{', '.join(chr(34) + g + chr(34) for g in gname)}]}} {{")
         ret = f"    return {', '.join('%' + v.name for v in outs)} : {rtys}"
         body_funcs.append("\n".join([head] + em.lines + [ret, "  }"]))
-    # the driver: calls in program order, reshapes between them
+    # the driver: region calls and reshapes in an order that respects their
+    # data dependences, program order where there is a choice
     em.lines = []
-    called = set()
-    for u in low.units:
-        if u.kind == "reshape":
-            _emit_reshape(em, u)
+    for kind, item in _driver_order(low.units, region_of, reg_io):
+        if kind == "reshape":
+            _emit_reshape(em, item)
             continue
-        rname = region_of[id(u.result)]
-        if rname in called:
-            continue
-        called.add(rname)
-        _, _, _, ins, outs = next(r for r in reg_io if r[0] == rname)
+        _, _, _, ins, outs = item
         if not outs:
             continue
         rtys = ", ".join(em.ty(v) for v in outs)
-        em.emit(f"{', '.join('%' + v.name for v in outs)} = func.call @{rname}("
+        em.emit(f"{', '.join('%' + v.name for v in outs)} = func.call @{item[0]}("
                 f"{', '.join('%' + v.name for v in ins)}) : ({', '.join(em.ty(v) for v in ins)}) -> ({rtys})")
     fargs = low.args + low.params
     args = ", ".join(f"%{v.name}: {em.ty(v)}" for v in fargs)

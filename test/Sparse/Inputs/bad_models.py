@@ -66,4 +66,32 @@ def make(args):
         return SparseReshape(), {"adj": adj}, {"adjacency": "dcsr"}
     if case == "shared":
         return Shared(), {"x": x}, {}
+    if case == "cycle":
+        return Cycle(), {"x": x}, {}
+    if case == "reshape-order":
+        return ReshapeOrder(), {"x": x, "y": torch.ones(2, 8)}, {}
     raise SystemExit(f"bad_models: unknown case {case}")
+
+
+class Cycle(torch.nn.Module):
+    """Per-layer puts enc.a and enc.b (one top-level module) in one region, but
+    enc.b needs dec's result, which needs enc.a's: a cycle of regions."""
+
+    def __init__(self):
+        super().__init__()
+        self.enc = torch.nn.Module()
+        self.enc.a = torch.nn.Linear(4, 4)
+        self.enc.b = torch.nn.Linear(4, 4)
+        self.dec = torch.nn.Linear(4, 4)
+
+    def forward(self, x):
+        return self.enc.b(self.dec(self.enc.a(x)))
+
+
+class ReshapeOrder(torch.nn.Module):
+    """A region whose later op needs a reshape placed after its first op."""
+
+    def forward(self, x, y):
+        h = torch.relu(x.reshape(16))        # after one reshape
+        z = y.reshape(16)                    # a reshape placed after relu...
+        return h + z                         # ...that relu's region needs
