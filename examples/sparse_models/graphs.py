@@ -8,8 +8,8 @@ others are SYNTHETIC stand-ins: random graphs with the node count, edge count
 and feature width of the named dataset (FuseFlow Table 2 gives nodes x
 features; the edge counts are the PyG / OGB published ones) and power-law
 (Chung-Lu) degrees. They are not the real datasets. Each store holds `adj`
-(the symmetric 0/1 adjacency without self loops, DCSR) and `x` (features,
-dense); the manifest adds dataset, nodes, edges (stored adjacency entries),
+(the symmetric 0/1 adjacency without self loops, DCSR) and `x` (features:
+binary bag of words in CSR for the citation graphs, dense otherwise); the manifest adds dataset, nodes, edges (stored adjacency entries),
 features, classes, density, synthetic. One line of statistics goes to stdout.
 """
 import argparse
@@ -73,30 +73,41 @@ def synthetic(name, seed):
     rng = np.random.default_rng(seed + 1)
     if name == "ogb-collab":
         x = rng.standard_normal((n, f), dtype=np.float32)
-    else:
-        x = (rng.random((n, f)) < FEATURE_DENSITY).astype(np.float32)
+    else:  # binary bag of words: round(density * n * f) distinct ones, as coordinates
+        want = int(round(FEATURE_DENSITY * n * f))
+        keys = np.zeros(0, np.int64)
+        while len(keys) < want:
+            keys = np.unique(np.concatenate([keys, rng.integers(0, n * f, size=want - len(keys) + 16)]))
+        keys = np.sort(rng.choice(keys, size=want, replace=False))
+        x = (keys // f, keys % f, (n, f))
     return (rows, cols), x, classes, {"dataset": name, "synthetic": True, "table2_sparsity_percent": table2}
 
 
-def write_sparse_adj(store, n, rows, cols):
-    """Writes the 0/1 adjacency as DCSR straight from coordinates (no dense n x n)."""
+def write_coo(store, name, shape, rows, cols, fmt):
+    """Writes a 0/1 matrix given by coordinates as CSR or DCSR, straight from
+    the coordinates (never as a dense array)."""
+    n, m = shape
     order = np.lexsort((cols, rows))
     rows, cols = rows[order], cols[order]
-    urows, counts = np.unique(rows, return_counts=True)
-    seg1 = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
     base = store.path
     os.makedirs(base, exist_ok=True)
-    np.save(os.path.join(base, "adj.mode0.seg.npy"), np.array([0, len(urows)], np.int32))
-    np.save(os.path.join(base, "adj.mode0.crd.npy"), urows.astype(np.int32))
-    np.save(os.path.join(base, "adj.mode1.seg.npy"), seg1)
-    np.save(os.path.join(base, "adj.mode1.crd.npy"), cols.astype(np.int32))
-    np.save(os.path.join(base, "adj.vals.npy"), np.ones(len(cols), np.float32))
-    store.tensors["adj"] = {
-        "role": "input", "shape": [n, n], "dtype": "float32", "format": "dcsr",
-        "levels": ["compressed", "compressed"], "nnz": int(len(cols)),
-        "files": {"vals": "adj.vals.npy", "levels": [
-            {"seg": "adj.mode0.seg.npy", "crd": "adj.mode0.crd.npy"},
-            {"seg": "adj.mode1.seg.npy", "crd": "adj.mode1.crd.npy"}]}}
+    if fmt == "dcsr":
+        urows, counts = np.unique(rows, return_counts=True)
+        level0 = {"seg": f"{name}.mode0.seg.npy", "crd": f"{name}.mode0.crd.npy"}
+        np.save(os.path.join(base, level0["seg"]), np.array([0, len(urows)], np.int32))
+        np.save(os.path.join(base, level0["crd"]), urows.astype(np.int32))
+        levels = ["compressed", "compressed"]
+    else:
+        counts = np.bincount(rows, minlength=n)
+        level0 = None
+        levels = ["dense", "compressed"]
+    level1 = {"seg": f"{name}.mode1.seg.npy", "crd": f"{name}.mode1.crd.npy"}
+    np.save(os.path.join(base, level1["seg"]), np.concatenate([[0], np.cumsum(counts)]).astype(np.int32))
+    np.save(os.path.join(base, level1["crd"]), cols.astype(np.int32))
+    np.save(os.path.join(base, f"{name}.vals.npy"), np.ones(len(cols), np.float32))
+    store.tensors[name] = {
+        "role": "input", "shape": [n, m], "dtype": "float32", "format": fmt, "levels": levels,
+        "nnz": int(len(cols)), "files": {"vals": f"{name}.vals.npy", "levels": [level0, level1]}}
 
 
 def main():
@@ -113,7 +124,7 @@ def main():
         rows, cols = np.nonzero(adj)
     else:
         (rows, cols), x, classes, info = synthetic(a.dataset, a.seed)
-    n, f = x.shape
+    n, f = x[2] if isinstance(x, tuple) else x.shape
     nnz = len(rows)
     density = nnz / float(n) / float(n)
     deg = np.bincount(rows, minlength=n)
@@ -123,8 +134,11 @@ def main():
     if a.stats_only:
         return
     store = TensorStore(a.output)
-    write_sparse_adj(store, n, rows, cols)
-    store.add("x", x, "dense", "input")
+    write_coo(store, "adj", (n, n), rows, cols, "dcsr")
+    if isinstance(x, tuple):
+        write_coo(store, "x", (n, f), x[0], x[1], "csr")
+    else:
+        store.add("x", x, "dense", "input")
     store.write_manifest(nodes=n, edges=nnz, features=f, classes=classes, density=density, seed=a.seed, **info)
 
 
