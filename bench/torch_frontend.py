@@ -15,14 +15,13 @@ import csv
 import os
 import statistics
 import sys
-import time
 from types import SimpleNamespace
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "frontends", "torch"))
 sys.path.insert(0, os.path.join(ROOT, "examples", "sparse_models"))
 
-import torch  # noqa: E402,F401
+import torch  # noqa: E402,F401  (imported before any timing)
 
 from step_torch import import_module  # noqa: E402
 
@@ -54,9 +53,7 @@ def main():
         mod = __import__(model_name)
         model, inputs, formats = mod.make(args_for(extra))
         for fusion in ("unfused", "per-layer", "full"):
-            t0 = time.perf_counter()
             first = import_module(model, inputs, formats, fusion=fusion)
-            cold = time.perf_counter() - t0
             runs = [import_module(model, inputs, formats, fusion=fusion).timing for _ in range(a.repeat)]
             med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
             row = {"model": model_name, "input": label, "fusion": fusion, "regions": len(first.regions),

@@ -655,7 +655,7 @@ def _emit_unit(em, u):
     out_ty = em.ty(u.result)
     R = u.result.rank
     if u.kind == "elementwise":
-        ins, bargs = [], []
+        ins = []
         for v in u.operands:
             if isinstance(v, Value):
                 ins.append(("%" + v.name, em.ty(v), _bcast_map(v, u.result.shape)))
@@ -748,7 +748,7 @@ def _emit_softmax(em, u, res, base, out_ty):
                 f"^bb0({p}: f32, {q}: f32):",
                 f"  {m} = arith.maximumf {p}, {q} : f32",
                 f"  sparse_tensor.yield {m} : f32",
-                f"}}"], r
+                "}"], r
     em.generic(mx, base, [(xs, xty, _amap(R, full))], red_ty, em.filled(base, red_ty, -math.inf),
                _amap(R, red), iters, max_body)
     # exp(x - max): on stored entries only for a sparse operand
@@ -761,13 +761,13 @@ def _emit_softmax(em, u, res, base, out_ty):
             return [f"{d} = arith.subf {a[0]}, {a[1]} : f32", f"{e} = math.exp {d} : f32"], e
         p, ys = em.fresh(base + "_p"), em.fresh(base + "_y")
         return [f"{ys} = sparse_tensor.unary {a[0]} : f32 to f32",
-                f"  present = {{",
+                "  present = {",
                 f"  ^bb0({p}: f32):",
                 f"    {d} = arith.subf {p}, {a[1]} : f32",
                 f"    {e} = math.exp {d} : f32",
                 f"    sparse_tensor.yield {e} : f32",
-                f"  }}",
-                f"  absent = {{}}"], ys
+                "  }",
+                "  absent = {}"], ys
     if u.kind == "log_softmax":
         # log_softmax = (x - max) - log(sum(exp(x - max)))
         sh = em.fresh(base + "_shift")
