@@ -8,6 +8,8 @@ PACKAGES=(
   g++ cmake ninja-build ccache python3 make
   # experiment scripts and plots
   python3-numpy python3-matplotlib
+  # PyTorch frontend (torch.fx), sparse example models and graph data
+  python3-torch python3-networkx
   # LLVM / MLIR 19 (FileCheck, not, lit.py come with llvm-19-tools)
   llvm-19-dev llvm-19-tools libmlir-19-dev mlir-19-tools
   # libraries

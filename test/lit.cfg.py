@@ -21,6 +21,17 @@ config.substitutions.append(("%python", sys.executable))
 config.substitutions.append(
     ("%pysys", "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable))
 
+# The PyTorch frontend (frontends/torch) and its example models run under
+# Debian's python3 with python3-torch; tests of them say `REQUIRES: torch`.
+_pysys = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+import subprocess
+if subprocess.run([_pysys, "-c", "import torch, networkx"], capture_output=True).returncode == 0:
+    config.available_features.add("torch")
+config.substitutions.append(
+    ("%torch_import", _pysys + " " + os.path.join(config.step_src_root, "frontends", "torch", "torch-import")))
+config.substitutions.append(
+    ("%sparse_models", os.path.join(config.step_src_root, "examples", "sparse_models")))
+
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
