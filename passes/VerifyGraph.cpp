@@ -53,6 +53,19 @@ struct VerifyGraphPass
       if (auto r = dyn_cast<ReassembleOp>(op))
         if (auto name = r.getName())
           known.insert(name->str());
+      // Sparse (SAM) operators mint the ragged dims of compressed levels,
+      // joins and accumulations.
+      if (auto l = dyn_cast<FiberLookupOp>(op))
+        if (auto name = l.getName())
+          known.insert(name->str());
+      if (auto j = dyn_cast<IntersectOp>(op))
+        known.insert(j.getName().str());
+      if (auto j = dyn_cast<UnionOp>(op))
+        known.insert(j.getName().str());
+      if (auto s = dyn_cast<SpaccOp>(op)) {
+        known.insert(s.getName().str());
+        known.insert(s.getOuterName().str());
+      }
     });
     bool ok = true;
     getOperation()->walk([&](Operation *op) {

@@ -186,7 +186,14 @@ std::unique_ptr<OpComponent> step::sim::createComponent(const proto::Operator &o
       // Attention decode (docs/step-perf-routing-and-attention.md §1).
       {"cache_read_addr_gen", createCacheReadAddrGen},
       {"filter_last_tile", createFilterLastTile},
-      {"sink", createSink}};
+      {"sink", createSink},
+      // Sparse (SAM) primitives.
+      {"root", createFiberRoot},           {"fiber_lookup", createFiberLookup},
+      {"repeat_sig", createRepeatSig},     {"fiber_repeat", createFiberRepeat},
+      {"intersect", createIntersect},      {"union", createUnion},
+      {"array_val", createArrayVal},       {"reduce", createSparseReduce},
+      {"spacc", createSpacc},              {"crd_drop", createCrdDrop},
+      {"fiber_write", createFiberWrite},   {"val_write", createValWrite}};
   auto it = table.find(op.kind());
   if (it == table.end())
     fail(op.location().empty() ? "operator #" + std::to_string(op.id())

@@ -1,0 +1,91 @@
+#!/usr/bin/python3
+"""Sparse tensors for the SAM-stream tests (runtime/README.md, "Sparse tensors").
+
+  sparse_tensors.py gen DIR        writes the test matrices as sparse tensor
+                                   directories (CSR: level 0 dense, level 1
+                                   compressed; x dense) and their dense .npy
+  sparse_tensors.py spmv DIR A Y   checks Y (vals of y) against A @ x
+  sparse_tensors.py ewise DIR OP A B C
+                                   checks the CSR output C (a directory of
+                                   mode_1_seg/mode_1_crd/vals .npy, written by
+                                   step-sim --save) against A OP B (mul, add)
+Prints one OK line per check, or the mismatch and exits 1.
+"""
+import os
+import sys
+
+import numpy as np
+
+MATRICES = {
+    # 3x4 with an empty middle row.
+    "A": [[1, 0, 2, 0], [0, 0, 0, 0], [0, 3, 4, 5]],
+    "B": [[6, 7, 0, 0], [0, 0, 8, 0], [0, 9, 0, 10]],
+    "Z": [[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]],
+}
+X = [1.0, 2.0, 3.0, 4.0]
+
+
+def write_csr(path, dense):
+    dense = np.asarray(dense, dtype=np.float32)
+    os.makedirs(path, exist_ok=True)
+    seg, crd, vals = [0], [], []
+    for row in dense:
+        for j, v in enumerate(row):
+            if v != 0:
+                crd.append(j)
+                vals.append(v)
+        seg.append(len(crd))
+    np.save(os.path.join(path, "shape.npy"), np.array(dense.shape, dtype=np.int64))
+    np.save(os.path.join(path, "mode_1_seg.npy"), np.array(seg, dtype=np.int64))
+    np.save(os.path.join(path, "mode_1_crd.npy"), np.array(crd, dtype=np.int64))
+    np.save(os.path.join(path, "vals.npy"), np.array(vals, dtype=np.float32))
+
+
+def gen(d):
+    for name, m in MATRICES.items():
+        write_csr(os.path.join(d, name), m)
+    x = os.path.join(d, "x")
+    os.makedirs(x, exist_ok=True)
+    np.save(os.path.join(x, "shape.npy"), np.array([len(X)], dtype=np.int64))
+    np.save(os.path.join(x, "vals.npy"), np.array(X, dtype=np.float32))
+
+
+def fail(msg):
+    print("MISMATCH", msg)
+    sys.exit(1)
+
+
+def main():
+    cmd, d = sys.argv[1], sys.argv[2]
+    if cmd == "gen":
+        gen(d)
+    elif cmd == "spmv":
+        a = np.array(MATRICES[sys.argv[3]], dtype=np.float32)
+        y = np.load(sys.argv[4])
+        want = a @ np.array(X, dtype=np.float32)
+        if y.shape != want.shape or not np.allclose(y, want):
+            fail(f"y = {y.tolist()}, expected {want.tolist()}")
+        print("OK spmv", sys.argv[3], y.tolist())
+    elif cmd == "ewise":
+        op, a, b, c = sys.argv[3:7]
+        a = np.array(MATRICES[a], dtype=np.float32)
+        b = np.array(MATRICES[b], dtype=np.float32)
+        want = a * b if op == "mul" else a + b
+        seg = np.load(os.path.join(c, "mode_1_seg.npy"))
+        crd = np.load(os.path.join(c, "mode_1_crd.npy"))
+        vals = np.load(os.path.join(c, "vals.npy"))
+        if len(seg) != want.shape[0] + 1:
+            fail(f"seg {seg.tolist()} has {len(seg)} entries for {want.shape[0]} rows")
+        got = np.zeros_like(want)
+        for i in range(want.shape[0]):
+            for q in range(seg[i], seg[i + 1]):
+                got[i, crd[q]] += vals[q]
+        if not np.allclose(got, want):
+            fail(f"got {got.tolist()}, expected {want.tolist()}")
+        print("OK", op, "seg", seg.tolist(), "crd", crd.tolist(), "vals", vals.tolist())
+    else:
+        fail("unknown command " + cmd)
+
+
+if __name__ == "__main__":
+    main()
