@@ -232,13 +232,14 @@ LogicalResult SpaccOp::inferReturnTypes(MLIRContext *ctx,
       return fail(loc, op, "expected every input to have the shape ",
                   str(inner.getShape()), ", got ",
                   str(streamOf(v).getShape()));
-  Dims d = dimsOf(inner);
-  d.pop_back();
-  d.pop_back(); // [D.., I]
-  Dims innerDims = d;
-  innerDims.push_back(sym::raggedSymbol(adaptor.getName().str()));
-  Dims outerOut = d;
+  // [D.., I, K, J] -> outer [D.., I2], inner [D.., I2, J2]: only blocks
+  // with elements get a coordinate.
+  Dims outerOut = dimsOf(inner);
+  outerOut.pop_back();
+  outerOut.pop_back();
   outerOut.back() = sym::raggedSymbol(adaptor.getOuterName().str());
+  Dims innerDims = outerOut;
+  innerDims.push_back(sym::raggedSymbol(adaptor.getName().str()));
   results.push_back(StreamType::get(ctx, innerDims, CrdType::get(ctx)));
   results.push_back(StreamType::get(ctx, outerOut, CrdType::get(ctx)));
   results.push_back(StreamType::get(

@@ -192,17 +192,17 @@ def Step_SpaccOp : Step_InferredStreamOp<"spacc"> {
     coordinates j, outer coordinates i held over K and J (coordinate holds),
     and values. Each block (an i) sums the values by j across its K fibers
     and emits i, then the sorted j with their sums. Blocks without elements
-    emit nothing. Results: inner coordinates and values `[D.., ragged<name>]`,
-    outer coordinates `[D'.., ragged<outer_name>]` where `D'..` is `D..`
-    without its innermost dim.
+    emit nothing. Inputs are `[D.., I, K, J]`; results: outer coordinates
+    `[D.., ragged<outer_name>]` (the blocks with elements), inner
+    coordinates and values `[D.., ragged<outer_name>, ragged<name>]`.
 
     ```mlir
     %j, %i, %v = step.spacc %cj, %ci, %val order 1 name "J2" outer_name "I2"
         : !step.stream<[1, ragged<I>, ragged<K>, ragged<J>], crd>,
           !step.stream<[1, ragged<I>, ragged<K>, ragged<J>], crd>,
           !step.stream<[1, ragged<I>, ragged<K>, ragged<J>], tile<1x1xf32>>
-    // -> [1, ragged<I>, ragged<J2>] crd, [1, ragged<I2>] crd,
-    //    [1, ragged<I>, ragged<J2>] tile<1x1xf32>
+    // -> [1, ragged<I2>, ragged<J2>] crd, [1, ragged<I2>] crd,
+    //    [1, ragged<I2>, ragged<J2>] tile<1x1xf32>
     ```
   }];
   let arguments = (ins Step_AnyStream:$inner, Step_AnyStream:$outer,
