@@ -6,9 +6,12 @@
 // of level >= 1) it sums values by j across the K fibers; at the block's
 // stop Sn it emits i on output 1, the sorted j with their sums on outputs 0
 // and 2, then S(n-1) on 0 and 2 and S(n-2) on 1 when n >= 2. A block with
-// no element emits no coordinate; its stops merge into the pending ones
-// (a stop is held back until the next element or the end, so it can be
-// raised). N values add 0. One input token per cycle; the emitted fiber
+// no element emits no coordinate and no inner fiber; its stops raise the
+// pending ones (a stop is held back until the next element or the end),
+// and on output 1 a stop with nothing pending is sent bare (an empty
+// fiber of outer coordinates). So an all-empty input gives outer [S0, D]
+// and inner [D]: the arrays a level writer builds stay consistent. N values
+// add 0. One input token per cycle; the emitted fiber
 // costs one cycle per coordinate (Comal's Spacc order 1 drains its map in
 // order, one token per cycle).
 //
@@ -117,8 +120,11 @@ public:
         if (n >= 2)
           pendOuter = n - 2;
       } else {
-        raise(pendInner, n - 1, n - 1 >= 1);
-        raise(pendInner2, n - 1, n - 1 >= 1);
+        // No fiber for this block: its stop can only raise the stop of an
+        // emitted fiber (a bare stop would read as an empty fiber of a
+        // coordinate that was never emitted).
+        raise(pendInner, n - 1, false);
+        raise(pendInner2, n - 1, false);
         if (n >= 2)
           raise(pendOuter, n - 2, true);
       }

@@ -5,6 +5,9 @@
                                    directories (CSR: level 0 dense, level 1
                                    compressed; x dense) and their dense .npy
   sparse_tensors.py spmv DIR A Y   checks Y (vals of y) against A @ x
+  sparse_tensors.py spgemm DIR B C X
+                                   checks the DCSR output X (mode_0_seg/crd,
+                                   mode_1_seg/crd, vals) against B @ C
   sparse_tensors.py ewise DIR OP A B C
                                    checks the CSR output C (a directory of
                                    mode_1_seg/mode_1_crd/vals .npy, written by
@@ -21,6 +24,9 @@ MATRICES = {
     "A": [[1, 0, 2, 0], [0, 0, 0, 0], [0, 3, 4, 5]],
     "B": [[6, 7, 0, 0], [0, 0, 8, 0], [0, 9, 0, 10]],
     "Z": [[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]],
+    # 4x3 right-hand sides of SpGEMM: C has an empty row (k = 1), ZT is zero.
+    "C": [[1, 0, 2], [0, 0, 0], [0, 3, 0], [4, 0, 5]],
+    "ZT": [[0, 0, 0], [0, 0, 0], [0, 0, 0], [0, 0, 0]],
 }
 X = [1.0, 2.0, 3.0, 4.0]
 
@@ -66,6 +72,25 @@ def main():
         if y.shape != want.shape or not np.allclose(y, want):
             fail(f"y = {y.tolist()}, expected {want.tolist()}")
         print("OK spmv", sys.argv[3], y.tolist())
+    elif cmd == "spgemm":
+        b = np.array(MATRICES[sys.argv[3]], dtype=np.float32)
+        c = np.array(MATRICES[sys.argv[4]], dtype=np.float32)
+        x = sys.argv[5]
+        load = lambda n: np.load(os.path.join(x, n + ".npy"))
+        seg0, crd0 = load("mode_0_seg"), load("mode_0_crd")
+        seg1, crd1, vals = load("mode_1_seg"), load("mode_1_crd"), load("vals")
+        want = b @ c
+        if seg0.tolist() != [0, len(crd0)] or len(seg1) != len(crd0) + 1:
+            fail(f"inconsistent levels: mode_0 seg {seg0.tolist()} crd {crd0.tolist()}, mode_1 seg {seg1.tolist()}")
+        if len(crd1) != seg1[-1] or len(vals) != len(crd1):
+            fail(f"inconsistent level 1: seg {seg1.tolist()} crd {crd1.tolist()} vals {vals.tolist()}")
+        got = np.zeros_like(want)
+        for p, i in enumerate(crd0):
+            for q in range(seg1[p], seg1[p + 1]):
+                got[i, crd1[q]] += vals[q]
+        if not np.allclose(got, want):
+            fail(f"got {got.tolist()}, expected {want.tolist()}")
+        print("OK spgemm rows", crd0.tolist(), "seg", seg1.tolist(), "crd", crd1.tolist(), "vals", vals.tolist())
     elif cmd == "ewise":
         op, a, b, c = sys.argv[3:7]
         a = np.array(MATRICES[a], dtype=np.float32)
