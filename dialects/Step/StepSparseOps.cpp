@@ -176,6 +176,33 @@ LogicalResult UnionOp::inferReturnTypes(MLIRContext *ctx,
                      adaptor.getName(), results);
 }
 
+LogicalResult LocateOp::inferReturnTypes(MLIRContext *ctx,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &results) {
+  StringRef op = "locate";
+  if (failed(checkStreams(loc, op, adaptor.getOperands())) ||
+      failed(checkElement(loc, op, "crd", adaptor.getCrd(), "crd")) ||
+      failed(checkElement(loc, op, "ref", adaptor.getRef(), "ref")) ||
+      failed(checkElement(loc, op, "parent", adaptor.getParent(), "ref")))
+    return failure();
+  StreamType crd = streamOf(adaptor.getCrd()),
+             parent = streamOf(adaptor.getParent());
+  if (!sameDims(streamOf(adaptor.getRef()).getShape(), crd.getShape()))
+    return fail(loc, op, "expected 'ref' to have the shape ",
+                str(crd.getShape()), " of 'crd', got ",
+                str(streamOf(adaptor.getRef()).getShape()));
+  if (crd.getShape().size() != parent.getShape().size() + 1 ||
+      !sameDims(outerDims(crd), parent.getShape()))
+    return fail(loc, op, "expected 'parent' to have the outer dims ",
+                str(outerDims(crd)), " of 'crd', got ",
+                str(parent.getShape()));
+  results.push_back(crd);
+  results.push_back(StreamType::get(ctx, crd.getShape(), RefType::get(ctx)));
+  results.push_back(StreamType::get(ctx, crd.getShape(), RefType::get(ctx)));
+  return success();
+}
+
 LogicalResult ArrayValOp::inferReturnTypes(MLIRContext *ctx,
                                            std::optional<Location> loc,
                                            Adaptor adaptor,

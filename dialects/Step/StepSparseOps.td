@@ -148,6 +148,33 @@ def Step_UnionOp : Step_JoinerOp<"union"> {
   }];
 }
 
+def Step_LocateOp : Step_InferredStreamOp<"locate"> {
+  let summary = "locate: a dense level's references from sparse coordinates";
+  let description = [{
+    SAM's (iterate-)locate: instead of scanning a dense level of size `dim`
+    and intersecting it with a sparse level, the dense references are
+    computed from the sparse coordinates: `parent * dim + c`, where
+    `parent` carries the dense tensor's reference one level up, one per
+    sparse fiber (what the dense scanner would take). The sparse
+    coordinates and references pass through.
+    Shape rule: `crd [D.., X]`, `ref [D.., X]`, `parent [D..]` -> three
+    streams `[D.., X]`: coordinates, the sparse references, the dense ones.
+
+    ```mlir
+    %j, %ra, %rx = step.locate %cj, %rj, %xparent dim 4
+        : !step.stream<[1, 3, ragged<J>], crd>, !step.stream<[1, 3, ragged<J>], ref>,
+          !step.stream<[1, 3], ref>
+    ```
+  }];
+  let arguments = (ins Step_AnyStream:$crd, Step_AnyStream:$ref,
+                       Step_AnyStream:$parent, Step_PosI64:$dim);
+  let results = (outs Step_AnyStream:$out_crd, Step_AnyStream:$out_ref,
+                      Step_AnyStream:$dense_ref);
+  let assemblyFormat = [{
+    $crd `,` $ref `,` $parent `dim` $dim attr-dict `:` qualified(type($crd)) `,` qualified(type($ref)) `,` qualified(type($parent))
+  }];
+}
+
 def Step_ArrayValOp : Step_InferredStreamOp<"array_val"> {
   let summary = "value load: vals[ref] of a sparse tensor";
   let description = [{

@@ -193,7 +193,8 @@ std::unique_ptr<OpComponent> step::sim::createComponent(const proto::Operator &o
       {"intersect", createIntersect},      {"union", createUnion},
       {"array_val", createArrayVal},       {"reduce", createSparseReduce},
       {"spacc", createSpacc},              {"crd_drop", createCrdDrop},
-      {"fiber_write", createFiberWrite},   {"val_write", createValWrite}};
+      {"fiber_write", createFiberWrite},   {"val_write", createValWrite},
+      {"locate", createLocate}};
   auto it = table.find(op.kind());
   if (it == table.end())
     fail(op.location().empty() ? "operator #" + std::to_string(op.id())

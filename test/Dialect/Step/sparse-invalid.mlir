@@ -207,3 +207,27 @@ func.func @val_write_values(%c: !step.stream<[1, 4], crd>) {
   step.val_write %c tensor "C" : !step.stream<[1, 4], crd>
   return
 }
+
+// -----
+
+func.func @locate_ref_shape(%c: !step.stream<[1, 4], crd>, %r: !step.stream<[1, 5], ref>, %p: !step.stream<[1], ref>) {
+  // expected-error@+1 {{'step.locate' op expected 'ref' to have the shape [1, 4] of 'crd', got [1, 5]}}
+  %x:3 = step.locate %c, %r, %p dim 4 : !step.stream<[1, 4], crd>, !step.stream<[1, 5], ref>, !step.stream<[1], ref>
+  return
+}
+
+// -----
+
+func.func @locate_parent(%c: !step.stream<[1, 4], crd>, %r: !step.stream<[1, 4], ref>, %p: !step.stream<[2], ref>) {
+  // expected-error@+1 {{'step.locate' op expected 'parent' to have the outer dims [1] of 'crd', got [2]}}
+  %x:3 = step.locate %c, %r, %p dim 4 : !step.stream<[1, 4], crd>, !step.stream<[1, 4], ref>, !step.stream<[2], ref>
+  return
+}
+
+// -----
+
+func.func @locate_parent_kind(%c: !step.stream<[1, 4], crd>, %r: !step.stream<[1, 4], ref>, %p: !step.stream<[1], crd>) {
+  // expected-error@+1 {{'step.locate' op expected 'parent' to carry ref, got '!step.crd'}}
+  %x:3 = step.locate %c, %r, %p dim 4 : !step.stream<[1, 4], crd>, !step.stream<[1, 4], ref>, !step.stream<[1], crd>
+  return
+}

@@ -64,6 +64,19 @@ func.func @joiners(%ca: !step.stream<[1, ragged<A>], crd>, %ra: !step.stream<[1,
         !step.stream<[1, ragged<U>], ref>
 }
 
+// Locate: the coordinates' shape for all three results.
+// CHECK-LABEL: func.func @locate(
+// CHECK: step.locate %{{.*}}, %{{.*}}, %{{.*}} dim 4 : !step.stream<[1, 3, ragged<J>], crd>, !step.stream<[1, 3, ragged<J>], ref>, !step.stream<[1, 3], ref>
+func.func @locate(%c: !step.stream<[1, 3, ragged<J>], crd>, %r: !step.stream<[1, 3, ragged<J>], ref>,
+                  %p: !step.stream<[1, 3], ref>)
+    -> (!step.stream<[1, 3, ragged<J>], crd>, !step.stream<[1, 3, ragged<J>], ref>,
+        !step.stream<[1, 3, ragged<J>], ref>) {
+  %a, %b, %d = step.locate %c, %r, %p dim 4
+      : !step.stream<[1, 3, ragged<J>], crd>, !step.stream<[1, 3, ragged<J>], ref>, !step.stream<[1, 3], ref>
+  return %a, %b, %d : !step.stream<[1, 3, ragged<J>], crd>, !step.stream<[1, 3, ragged<J>], ref>,
+                      !step.stream<[1, 3, ragged<J>], ref>
+}
+
 // Loads keep the shape; reduce drops the innermost dim.
 // CHECK-LABEL: func.func @compute(
 // CHECK: %[[V:.*]] = step.array_val %{{.*}} tensor "A" : !step.stream<[1, 4, ragged<J>], ref>

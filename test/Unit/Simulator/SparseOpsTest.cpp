@@ -265,6 +265,27 @@ TEST(SparseOpsTest, JoinerRejectsMisalignedStops) {
   EXPECT_THROW(t.h.run(), step::sim::InputError);
 }
 
+// Dense references parent * dim + c (Comal's IterateLocate would forward c).
+TEST(SparseOpsTest, LocateUsesTheParentReference) {
+  OneOp t("locate",
+          {"0, 2, S0, N, S0, 1, S1, D", "0, 1, S0, N, S0, 2, S1, D",
+           "5, 6, 7, S0, D"},
+          3);
+  t.attr("dim", intAttr(4));
+  t.h.run();
+  EXPECT_EQ(t.out(0), "0, 2, S0, N, S0, 1, S1, D");
+  EXPECT_EQ(t.out(1), "0, 1, S0, N, S0, 2, S1, D");
+  EXPECT_EQ(t.out(2), "20, 22, S0, N, S0, 29, S1, D");
+  // An empty parent fiber (bare S0) matches the coordinates' bare S1.
+  OneOp e("locate", {"1, S1, S1, D", "3, S1, S1, D", "2, S0, S0, D"}, 3);
+  e.attr("dim", intAttr(4));
+  e.h.run();
+  EXPECT_EQ(e.out(2), "9, S1, S1, D");
+  OneOp bad("locate", {"4, S0, D", "0, S0, D", "0, D"}, 3);
+  bad.attr("dim", intAttr(4));
+  EXPECT_THROW(bad.h.run(), step::sim::InputError);
+}
+
 TEST(SparseOpsTest, ArrayValPassesStopsAndN) {
   OneOp t("array_val", {"2, N, S0, 0, S1, D"}, 1);
   t.attr("tensor", strAttr("B"));
