@@ -369,9 +369,14 @@ void runtime::loadSparseTensor(const std::string &dir, const std::string &name,
     inputs[name + "." + level + "_seg"] = std::move(seg);
     inputs[name + "." + level + "_crd"] = std::move(crd);
   }
-  if (vals.numElements() != fibers)
+  // Values are scalars [n], or B x B blocks [n, B, B] (blocked tensors:
+  // the levels index blocks).
+  bool blocked = vals.shape.size() == 3 && vals.shape[1] == vals.shape[2];
+  if (vals.shape.size() != 1 && !blocked)
+    fail(valsPath, ": expected values of shape [n] or blocks [n, B, B]");
+  if (vals.shape[0] != fibers)
     fail(valsPath, ": expected ", fibers, " values (one per stored position "
-         "of the last level), got ", vals.numElements());
+         "of the last level), got ", vals.shape[0]);
   inputs[name + ".shape"] = std::move(shape);
   inputs[name + ".vals"] = std::move(vals);
 }

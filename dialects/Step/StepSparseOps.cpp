@@ -46,9 +46,6 @@ Dims outerDims(StreamType t) {
   return d;
 }
 
-Type valueType(MLIRContext *ctx) {
-  return TileType::get(ctx, c(1), c(1), Float32Type::get(ctx));
-}
 } // namespace
 
 LogicalResult RootOp::inferReturnTypes(MLIRContext *ctx,
@@ -210,8 +207,12 @@ LogicalResult ArrayValOp::inferReturnTypes(MLIRContext *ctx,
   if (failed(checkStreams(loc, "array_val", adaptor.getOperands())) ||
       failed(checkElement(loc, "array_val", "ref", adaptor.getRef(), "ref")))
     return failure();
-  results.push_back(StreamType::get(ctx, streamOf(adaptor.getRef()).getShape(),
-                                    valueType(ctx)));
+  int64_t b = adaptor.getBlock() ? *adaptor.getBlock() : 1;
+  if (b < 1)
+    return fail(loc, "array_val", "expected a positive block size, got ", b);
+  results.push_back(StreamType::get(
+      ctx, streamOf(adaptor.getRef()).getShape(),
+      TileType::get(ctx, c(b), c(b), Float32Type::get(ctx))));
   return success();
 }
 

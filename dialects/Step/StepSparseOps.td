@@ -179,17 +179,25 @@ def Step_ArrayValOp : Step_InferredStreamOp<"array_val"> {
   let summary = "value load: vals[ref] of a sparse tensor";
   let description = [{
     SAM's array load: for every reference r, `vals[r]` of the tensor bound
-    as `tensor`, as a `tile<1x1xf32>`; stops and N pass through.
+    as `tensor`, as a `tile<1x1xf32>`; stops and N pass through. With
+    `block B` the tensor is blocked (its levels index B x B dense blocks,
+    its values have shape [n, B, B]: BCSR and the like) and every value is
+    a `tile<BxBxf32>`, which `map` regions compute on with the tile ops
+    (`matmul` for a block product, elementwise ops) and `reduce`/`spacc`
+    sum elementwise.
     Shape rule: same shape as the references.
 
     ```mlir
     %v = step.array_val %rj tensor "A" : !step.stream<[1, 4, ragged<J>], ref>
     // -> !step.stream<[1, 4, ragged<J>], tile<1x1xf32>>
+    %b = step.array_val %rj tensor "A" block 16 : !step.stream<[1, 4, ragged<J>], ref>
+    // -> !step.stream<[1, 4, ragged<J>], tile<16x16xf32>>
     ```
   }];
-  let arguments = (ins Step_AnyStream:$ref, StrAttr:$tensor);
+  let arguments = (ins Step_AnyStream:$ref, StrAttr:$tensor,
+                       OptionalAttr<Step_PosI64>:$block);
   let results = (outs Step_AnyStream:$result);
-  let assemblyFormat = "$ref `tensor` $tensor attr-dict `:` qualified(type($ref))";
+  let assemblyFormat = "$ref `tensor` $tensor (`block` $block^)? attr-dict `:` qualified(type($ref))";
 }
 
 def Step_ReduceOp : Step_InferredStreamOp<"reduce"> {

@@ -92,3 +92,12 @@ const Tensor &SamComponent::valsOf(const std::string &tensor) const {
           "' (bind the tensor's directory with --bind " + tensor + "=DIR)");
   return it->second;
 }
+
+Value SamComponent::valueTileOf(size_t output) const {
+  if (static_cast<int>(output) < op.outputs_size()) {
+    auto ty = ctx.channelTypes.find(op.outputs(output));
+    if (ty != ctx.channelTypes.end() && ty->second->element().has_tile())
+      return makeTile(ty->second->element());
+  }
+  return Value::tile(1, 1, 4);
+}

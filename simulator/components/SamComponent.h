@@ -52,6 +52,10 @@ public:
   /// The float `vals` of a bound sparse tensor.
   const Tensor &valsOf(const std::string &tensor) const;
 
+  /// The value tile an output's stream type declares (a 1x1 f32 tile when
+  /// the graph gives no type), for results of empty fibers.
+  Value valueTileOf(size_t output) const;
+
   /// "SAM token" for messages.
   static std::string describeTok(const SamTok &t);
 

@@ -50,7 +50,7 @@ public:
 
   Task run() override {
     std::map<int64_t, std::vector<float>> acc;
-    Value shape = Value::tile(1, 1, 4);
+    Value shape = valueTileOf(2);
     int64_t outer = 0;
     std::optional<uint32_t> pendInner, pendOuter;
     while (true) {

@@ -2,9 +2,11 @@
 //
 // Reduces every innermost fiber of a value stream (`kind` add or max): on a
 // stop Sn it emits the fiber's result, then S(n-1) when n >= 1 (the stream
-// loses its innermost dimension). An empty fiber gives 0; N is ignored.
-// One input token per cycle; Comal's reducer output latency is N*N for
-// N x N blocks, 1 for scalars, which the channel latency gives.
+// loses its innermost dimension). An empty fiber gives a zero tile of the
+// result type; N is ignored. Values may be blocks (B x B tiles), reduced
+// elementwise. One input token per cycle; the result is visible rows*cols
+// cycles after the stop (Comal's reducer output latency N*N for N x N
+// blocks, 1 for scalars, as the channel latency alone gives).
 //
 //===----------------------------------------------------------------------===//
 
@@ -25,7 +27,7 @@ public:
   }
 
   Task run() override {
-    Value shape = Value::tile(1, 1, 4);
+    Value shape = valueTileOf(0);
     std::vector<float> acc;
     bool any = false;
     while (true) {
@@ -60,9 +62,11 @@ public:
             acc.assign(shape.rows * shape.cols, 0.0f);
           r.data = std::make_shared<const std::vector<float>>(acc);
         }
-        co_await sendVal(0, std::move(r));
+        Time visible = now + shape.rows * shape.cols;
+        co_await send(out(0), std::move(r), 0, visible);
         if (t.level > 0)
-          co_await sendStop(0, t.level - 1);
+          // One token per cycle on a port: the stop a cycle later.
+          co_await send(out(0), Value::noElement(), t.level, visible + 1);
         any = false;
       }
       work(1);

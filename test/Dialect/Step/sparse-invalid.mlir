@@ -231,3 +231,11 @@ func.func @locate_parent_kind(%c: !step.stream<[1, 4], crd>, %r: !step.stream<[1
   %x:3 = step.locate %c, %r, %p dim 4 : !step.stream<[1, 4], crd>, !step.stream<[1, 4], ref>, !step.stream<[1], crd>
   return
 }
+
+// -----
+
+func.func @array_block(%r: !step.stream<[1, 4], ref>) {
+  // expected-error@+1 {{'step.array_val' op expected a positive block size, got 0}}
+  %x = step.array_val %r tensor "A" block 0 : !step.stream<[1, 4], ref>
+  return
+}

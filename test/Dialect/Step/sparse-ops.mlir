@@ -77,6 +77,15 @@ func.func @locate(%c: !step.stream<[1, 3, ragged<J>], crd>, %r: !step.stream<[1,
                       !step.stream<[1, 3, ragged<J>], ref>
 }
 
+// Blocked values: B x B tiles.
+// CHECK-LABEL: func.func @blocked(
+// CHECK: step.array_val %{{.*}} tensor "A" block 16 : !step.stream<[1, 4, ragged<J>], ref>
+func.func @blocked(%r: !step.stream<[1, 4, ragged<J>], ref>)
+    -> !step.stream<[1, 4, ragged<J>], tile<16x16xf32>> {
+  %v = step.array_val %r tensor "A" block 16 : !step.stream<[1, 4, ragged<J>], ref>
+  return %v : !step.stream<[1, 4, ragged<J>], tile<16x16xf32>>
+}
+
 // Loads keep the shape; reduce drops the innermost dim.
 // CHECK-LABEL: func.func @compute(
 // CHECK: %[[V:.*]] = step.array_val %{{.*}} tensor "A" : !step.stream<[1, 4, ragged<J>], ref>

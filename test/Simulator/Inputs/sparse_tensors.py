@@ -5,6 +5,9 @@
                                    directories (CSR: level 0 dense, level 1
                                    compressed; x dense) and their dense .npy
   sparse_tensors.py spmv DIR A Y   checks Y (vals of y) against A @ x
+  sparse_tensors.py spmm-blocked DIR Y
+                                   checks Y (vals of the blocked SpMM) against
+                                   the dense product
   sparse_tensors.py spgemm DIR B C X
                                    checks the DCSR output X (mode_0_seg/crd,
                                    mode_1_seg/crd, vals) against B @ C
@@ -47,9 +50,46 @@ def write_csr(path, dense):
     np.save(os.path.join(path, "vals.npy"), np.array(vals, dtype=np.float32))
 
 
+def blocked_a():
+    """A 6x8 matrix of 2x2 blocks with A's pattern (block (i, j) present
+    where A[i][j] != 0), and X, 8x2."""
+    pattern = np.array(MATRICES["A"]) != 0
+    dense = np.zeros((6, 8), dtype=np.float32)
+    for i in range(3):
+        for j in range(4):
+            if pattern[i, j]:
+                dense[2 * i:2 * i + 2, 2 * j:2 * j + 2] = (
+                    np.arange(4, dtype=np.float32).reshape(2, 2) + 4 * i + j + 1)
+    x = (np.arange(16, dtype=np.float32).reshape(8, 2) - 5) / 2
+    return pattern, dense, x
+
+
+def write_blocked(d):
+    pattern, dense, x = blocked_a()
+    a = os.path.join(d, "Ablk")
+    os.makedirs(a, exist_ok=True)
+    seg, crd, vals = [0], [], []
+    for i in range(3):
+        for j in range(4):
+            if pattern[i, j]:
+                crd.append(j)
+                vals.append(dense[2 * i:2 * i + 2, 2 * j:2 * j + 2])
+        seg.append(len(crd))
+    np.save(os.path.join(a, "shape.npy"), np.array([3, 4], dtype=np.int64))
+    np.save(os.path.join(a, "mode_1_seg.npy"), np.array(seg, dtype=np.int64))
+    np.save(os.path.join(a, "mode_1_crd.npy"), np.array(crd, dtype=np.int64))
+    np.save(os.path.join(a, "vals.npy"), np.array(vals, dtype=np.float32))
+    xd = os.path.join(d, "Xblk")
+    os.makedirs(xd, exist_ok=True)
+    np.save(os.path.join(xd, "shape.npy"), np.array([4], dtype=np.int64))
+    # Block j of X is rows 2j, 2j+1 (both columns): a 2x2 block.
+    np.save(os.path.join(xd, "vals.npy"), x.reshape(4, 2, 2))
+
+
 def gen(d):
     for name, m in MATRICES.items():
         write_csr(os.path.join(d, name), m)
+    write_blocked(d)
     x = os.path.join(d, "x")
     os.makedirs(x, exist_ok=True)
     np.save(os.path.join(x, "shape.npy"), np.array([len(X)], dtype=np.int64))
@@ -72,6 +112,13 @@ def main():
         if y.shape != want.shape or not np.allclose(y, want):
             fail(f"y = {y.tolist()}, expected {want.tolist()}")
         print("OK spmv", sys.argv[3], y.tolist())
+    elif cmd == "spmm-blocked":
+        _, dense, x = blocked_a()
+        y = np.load(sys.argv[3])
+        want = dense @ x
+        if y.size != want.size or not np.allclose(y.reshape(6, 2), want):
+            fail(f"Y = {y.tolist()}, expected {want.tolist()}")
+        print("OK spmm-blocked rows", y.reshape(6, 2).flatten().tolist())
     elif cmd == "spgemm":
         b = np.array(MATRICES[sys.argv[3]], dtype=np.float32)
         c = np.array(MATRICES[sys.argv[4]], dtype=np.float32)

@@ -294,6 +294,34 @@ TEST(SparseOpsTest, ArrayValPassesStopsAndN) {
   EXPECT_EQ(t.out(0), "3.5, N, S0, 1.5, S1, D");
 }
 
+// Blocked values: B x B blocks, visible B*B cycles after the load (Comal's
+// array latency block_size^2).
+TEST(SparseOpsTest, ArrayValBlocks) {
+  OneOp t("array_val", {"1, S0, D"}, 1);
+  t.attr("tensor", strAttr("B"));
+  t.attr("block", intAttr(2));
+  step::sim::Tensor v = floats({0, 1, 2, 3, 4, 5, 6, 7});
+  v.shape = {2, 2, 2};
+  t.h.inputs["B.vals"] = v;
+  t.h.run();
+  const Sink &s = *t.sinks[0];
+  ASSERT_EQ(s.records.size(), 2u);
+  EXPECT_EQ(s.records[0].value.rows, 2);
+  EXPECT_THAT(*s.records[0].value.data, ElementsAre(4, 5, 6, 7));
+  // The reference is visible at 1 and read then: the block at 1 + 4; the
+  // stop, read at 2, at 2 + 4.
+  EXPECT_THAT(s.times(), ElementsAre(5, 6));
+  OneOp bad("array_val", {"0, S0, D"}, 1);
+  bad.attr("tensor", strAttr("B"));
+  bad.h.inputs["B.vals"] = v;
+  try {
+    bad.h.run();
+    FAIL() << "expected an error";
+  } catch (const step::sim::InputError &e) {
+    EXPECT_THAT(e.what(), HasSubstr("'B.vals' has shape [2, 2, 2], expected [n]"));
+  }
+}
+
 // Digest §2.4: [5,5,S0,5,S0,4,8,S0,4,3,S0,4,3,S1,D] -> [10,5,12,7,7,S0,D].
 TEST(SparseOpsTest, ReduceDigestExample) {
   OneOp t("reduce", {"5, 5, S0, 5, S0, 4, 8, S0, 4, 3, S0, 4, 3, S1, D"}, 1,
