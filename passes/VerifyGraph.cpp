@@ -62,6 +62,11 @@ struct VerifyGraphPass
         known.insert(j.getName().str());
       if (auto j = dyn_cast<UnionOp>(op))
         known.insert(j.getName().str());
+      if (auto j = dyn_cast<JoinOp>(op))
+        known.insert(j.getName().str());
+      if (auto f = dyn_cast<ForkOp>(op))
+        for (int64_t k = 0; k < static_cast<int64_t>(f.getCount()); ++k)
+          known.insert(f.getName().str() + "_" + std::to_string(k));
       if (auto s = dyn_cast<SpaccOp>(op)) {
         known.insert(s.getName().str());
         known.insert(s.getOuterName().str());

@@ -296,6 +296,65 @@ LogicalResult CrdDropOp::inferReturnTypes(MLIRContext *ctx,
   return success();
 }
 
+LogicalResult ForkOp::inferReturnTypes(MLIRContext *ctx,
+                                       std::optional<Location> loc,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &results) {
+  StringRef op = "fork";
+  if (failed(checkStreams(loc, op, adaptor.getOperands())))
+    return failure();
+  StreamType in = streamOf(adaptor.getInput());
+  if (in.getRank() < 1)
+    return fail(loc, op, "expected an input of rank >= 1, got ",
+                str(in.getShape()));
+  int64_t count = adaptor.getCount();
+  if (count < 1)
+    return fail(loc, op, "expected a positive count, got ", count);
+  for (int64_t k = 0; k < count; ++k) {
+    std::string name = adaptor.getName().str() + "_" + std::to_string(k);
+    if (failed(checkName(loc, op, name)))
+      return failure();
+    Dims dims = outerDims(in);
+    dims.push_back(sym::raggedSymbol(name));
+    results.push_back(StreamType::get(ctx, dims, in.getElementType()));
+  }
+  return success();
+}
+
+LogicalResult JoinOp::inferReturnTypes(MLIRContext *ctx,
+                                       std::optional<Location> loc,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &results) {
+  StringRef op = "join";
+  if (failed(checkStreams(loc, op, adaptor.getOperands())))
+    return failure();
+  if (adaptor.getLanes().empty())
+    return fail(loc, op, "expected at least one lane");
+  if (failed(checkName(loc, op, adaptor.getName())))
+    return failure();
+  StreamType first = streamOf(adaptor.getLanes()[0]);
+  int64_t depth = adaptor.getDepth();
+  int64_t rank = first.getRank();
+  if (depth < 0 || depth >= rank)
+    return fail(loc, op, "expected a depth in [0, ", rank,
+                ") (the lanes have rank ", rank, "), got ", depth);
+  size_t at = first.getShape().size() - 1 - depth;
+  for (auto [k, v] : llvm::enumerate(adaptor.getLanes())) {
+    StreamType t = streamOf(v);
+    bool same = t.getShape().size() == first.getShape().size() &&
+                t.getElementType() == first.getElementType();
+    for (size_t i = 0; same && i < t.getShape().size(); ++i)
+      same = i == at || t.getShape()[i] == first.getShape()[i];
+    if (!same)
+      return fail(loc, op, "expected lane #", k, " to match lane #0 ",
+                  first, " except for dim ", at, ", got ", t);
+  }
+  Dims dims = dimsOf(first);
+  dims[at] = sym::raggedSymbol(adaptor.getName().str());
+  results.push_back(StreamType::get(ctx, dims, first.getElementType()));
+  return success();
+}
+
 LogicalResult FiberWriteOp::verify() {
   if (!isa<CrdType>(getCrd().getType().getElementType()))
     return emitOpError("expected coordinates, got ")

@@ -270,6 +270,50 @@ def Step_CrdDropOp : Step_InferredStreamOp<"crd_drop"> {
   let assemblyFormat = "$outer `,` $inner attr-dict `:` qualified(type($outer)) `,` qualified(type($inner))";
 }
 
+def Step_ForkOp : Step_InferredStreamOp<"fork"> {
+  let summary = "splits a sparse stream into parallel lanes, round-robin";
+  let description = [{
+    FuseFlow's stream parallelizer (Comal's Scatter): the elements (and N)
+    of `input` go to the `count` results round-robin, one counter over the
+    whole stream; every stop goes to all lanes. The lanes are duplicated
+    subgraphs that a `join` with the same order merges back.
+    Shape rule: `[D.., X]` -> `count` streams `[D.., ragged<name_k>]`,
+    k = 0..count-1.
+
+    ```mlir
+    %l:2 = step.fork %ri count 2 name "R" : !step.stream<[1, 3], ref>
+    // -> !step.stream<[1, ragged<R_0>], ref>, !step.stream<[1, ragged<R_1>], ref>
+    ```
+  }];
+  let arguments = (ins Step_AnyStream:$input, Step_PosI64:$count,
+                       StrAttr:$name);
+  let results = (outs Variadic<Step_AnyStream>:$lanes);
+  let assemblyFormat = "$input `count` $count `name` $name attr-dict `:` qualified(type($input))";
+}
+
+def Step_JoinOp : Step_InferredStreamOp<"join"> {
+  let summary = "merges the parallel lanes of a fork back into one stream";
+  let description = [{
+    FuseFlow's stream serializer (Comal's Gather). Each lane carries, per
+    element its fork gave it, one sub-result: an element when `depth` is 0,
+    else a fiber `depth` levels deep. Sub-results are taken from the lanes
+    in the fork's round-robin order; an outer stop, which every lane shows,
+    is emitted once.
+    Shape rule: lanes `[D.., X_k, S..]` with `depth` = the number of `S..`
+    dims, equal except for `X_k` -> `[D.., ragged<name>, S..]`.
+
+    ```mlir
+    %y = step.join %y0, %y1 depth 0 name "Y"
+        : !step.stream<[1, ragged<R_0>], tile<1x1xf32>>, !step.stream<[1, ragged<R_1>], tile<1x1xf32>>
+    // -> !step.stream<[1, ragged<Y>], tile<1x1xf32>>
+    ```
+  }];
+  let arguments = (ins Variadic<Step_AnyStream>:$lanes, Step_NonNegI64:$depth,
+                       StrAttr:$name);
+  let results = (outs Step_AnyStream:$result);
+  let assemblyFormat = "$lanes `depth` $depth `name` $name attr-dict `:` qualified(type($lanes))";
+}
+
 def Step_FiberWriteOp : Step_StreamOp<"fiber_write"> {
   let summary = "level writer: builds seg and crd of an output level";
   let description = [{

@@ -194,7 +194,8 @@ std::unique_ptr<OpComponent> step::sim::createComponent(const proto::Operator &o
       {"array_val", createArrayVal},       {"reduce", createSparseReduce},
       {"spacc", createSpacc},              {"crd_drop", createCrdDrop},
       {"fiber_write", createFiberWrite},   {"val_write", createValWrite},
-      {"locate", createLocate}};
+      {"locate", createLocate},            {"fork", createFork},
+      {"join", createJoin}};
   auto it = table.find(op.kind());
   if (it == table.end())
     fail(op.location().empty() ? "operator #" + std::to_string(op.id())

@@ -239,3 +239,51 @@ func.func @array_block(%r: !step.stream<[1, 4], ref>) {
   %x = step.array_val %r tensor "A" block 0 : !step.stream<[1, 4], ref>
   return
 }
+
+// -----
+
+func.func @fork_rank(%r: !step.stream<[3], ref>) {
+  // expected-error@+1 {{'step.fork' op expected an input of rank >= 1, got [3]}}
+  %x:2 = step.fork %r count 2 name "R" : !step.stream<[3], ref>
+  return
+}
+
+// -----
+
+func.func @fork_count(%r: !step.stream<[1, 3], ref>) {
+  // expected-error@+1 {{'step.fork' op expected a positive count, got 0}}
+  %x = step.fork %r count 0 name "R" : !step.stream<[1, 3], ref>
+  return
+}
+
+// -----
+
+func.func @fork_name(%r: !step.stream<[1, 3], ref>) {
+  // expected-error@+1 {{'step.fork' op '1_0' is not a valid symbol name}}
+  %x:2 = step.fork %r count 2 name "1" : !step.stream<[1, 3], ref>
+  return
+}
+
+// -----
+
+func.func @join_depth(%a: !step.stream<[1, 3], crd>) {
+  // expected-error@+1 {{'step.join' op expected a depth in [0, 1) (the lanes have rank 1), got 1}}
+  %x = step.join %a, %a depth 1 name "Y" : !step.stream<[1, 3], crd>, !step.stream<[1, 3], crd>
+  return
+}
+
+// -----
+
+func.func @join_lanes(%a: !step.stream<[1, 3, 4], crd>, %b: !step.stream<[1, 2, 5], crd>) {
+  // expected-error@+1 {{'step.join' op expected lane #1 to match lane #0 '!step.stream<[1, 3, 4], crd>' except for dim 1, got '!step.stream<[1, 2, 5], crd>'}}
+  %x = step.join %a, %b depth 1 name "Y" : !step.stream<[1, 3, 4], crd>, !step.stream<[1, 2, 5], crd>
+  return
+}
+
+// -----
+
+func.func @join_name(%a: !step.stream<[1, 3], crd>) {
+  // expected-error@+1 {{'step.join' op '' is not a valid symbol name}}
+  %x = step.join %a depth 0 name "" : !step.stream<[1, 3], crd>
+  return
+}

@@ -121,3 +121,18 @@ func.func @construct(%j: !step.stream<[1, ragged<I>, ragged<K>, ragged<J>], crd>
   step.val_write %cv tensor "C" : !step.stream<[1, ragged<I2>, ragged<J2>], tile<1x1xf32>>
   return %n : !step.stream<[1, ragged<I2>, ragged<J2>], crd>
 }
+
+// Fork: lanes [D.., ragged<name_k>]; join: the lanes' dim at `depth` from
+// the inside becomes ragged<name>.
+// CHECK-LABEL: func.func @fork_join(
+// CHECK: %[[L:.*]]:2 = step.fork %{{.*}} count 2 name "R" : !step.stream<[1, 3], ref>
+// CHECK: step.join %{{.*}}, %{{.*}} depth 1 name "Y" : !step.stream<[1, ragged<R_0>, ragged<J>], crd>, !step.stream<[1, ragged<R_1>, ragged<J>], crd>
+func.func @fork_join(%r: !step.stream<[1, 3], ref>, %a: !step.stream<[1, ragged<R_0>, ragged<J>], crd>,
+                     %b: !step.stream<[1, ragged<R_1>, ragged<J>], crd>)
+    -> (!step.stream<[1, ragged<R_0>], ref>, !step.stream<[1, ragged<R_1>], ref>,
+        !step.stream<[1, ragged<Y>, ragged<J>], crd>) {
+  %l:2 = step.fork %r count 2 name "R" : !step.stream<[1, 3], ref>
+  %y = step.join %a, %b depth 1 name "Y" : !step.stream<[1, ragged<R_0>, ragged<J>], crd>, !step.stream<[1, ragged<R_1>, ragged<J>], crd>
+  return %l#0, %l#1, %y : !step.stream<[1, ragged<R_0>], ref>, !step.stream<[1, ragged<R_1>], ref>,
+                          !step.stream<[1, ragged<Y>, ragged<J>], crd>
+}

@@ -399,6 +399,38 @@ TEST(SparseOpsTest, CrdDropLeadingEmptyAndAllEmpty) {
   EXPECT_EQ(z.out(1), "D");
 }
 
+// Fork: elements round-robin with one counter, stops to every lane; join
+// with depth 0 restores the stream.
+TEST(SparseOpsTest, ForkAndJoinDepth0) {
+  OneOp f("fork", {"0, 1, 2, S0, 3, S1, D"}, 2);
+  f.h.run();
+  EXPECT_EQ(f.out(0), "0, 2, S0, S1, D");
+  EXPECT_EQ(f.out(1), "1, S0, 3, S1, D");
+  OneOp j("join", {"0, 2, S0, S1, D", "1, S0, 3, S1, D"}, 1);
+  j.attr("depth", intAttr(0));
+  j.h.run();
+  EXPECT_EQ(j.out(0), "0, 1, 2, S0, 3, S1, D");
+}
+
+// Join with depth 1: the lanes of a scanner after a fork of its references
+// (the compressed-scanner example split over two lanes) give back the
+// unforked scanner's output; a lane's merged stop ends only its own part.
+TEST(SparseOpsTest, JoinDepth1MergesSubFibers) {
+  OneOp j("join", {"0, 2, S0, 2, S1, D", "2, S1, D"}, 1);
+  j.attr("depth", intAttr(1));
+  j.h.run();
+  EXPECT_EQ(j.out(0), "0, 2, S0, 2, S0, 2, S1, D");
+  // An outer fiber with a single element: lane 1 shows only a bare stop;
+  // then an empty outer fiber (bare stops on both lanes).
+  OneOp e("join", {"5, S1, S1, D", "S1, S1, D"}, 1);
+  e.attr("depth", intAttr(1));
+  e.h.run();
+  EXPECT_EQ(e.out(0), "5, S1, S1, D");
+  OneOp bad("join", {"5, S1, D", "7, S0, D"}, 1);
+  bad.attr("depth", intAttr(1));
+  EXPECT_THROW(bad.h.run(), step::sim::InputError);
+}
+
 TEST(SparseOpsTest, FiberAndValueWriters) {
   OneOp t("fiber_write", {"0, 2, S0, S0, 1, N, S1, D"}, 0);
   t.attr("tensor", strAttr("C"));
