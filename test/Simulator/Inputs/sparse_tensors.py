@@ -90,6 +90,14 @@ def gen(d):
     for name, m in MATRICES.items():
         write_csr(os.path.join(d, name), m)
     write_blocked(d)
+    # v: a sparse vector of size 4 (one compressed level) holding 2.5 at 1
+    # and 4 at 3.
+    v = os.path.join(d, "v")
+    os.makedirs(v, exist_ok=True)
+    np.save(os.path.join(v, "shape.npy"), np.array([4], dtype=np.int64))
+    np.save(os.path.join(v, "mode_0_seg.npy"), np.array([0, 2], dtype=np.int64))
+    np.save(os.path.join(v, "mode_0_crd.npy"), np.array([1, 3], dtype=np.int64))
+    np.save(os.path.join(v, "vals.npy"), np.array([2.5, 4.0], dtype=np.float32))
     x = os.path.join(d, "x")
     os.makedirs(x, exist_ok=True)
     np.save(os.path.join(x, "shape.npy"), np.array([len(X)], dtype=np.int64))
