@@ -312,7 +312,9 @@ sim::Tensor runtime::loadTensor(const std::string &path) {
 
 void runtime::loadSparseTensor(const std::string &dir, const std::string &name,
                                sim::RuntimeInputs &inputs) {
-  auto file = [&](const std::string &stem) { return dir + "/" + stem + ".npy"; };
+  auto file = [&](const std::string &stem) {
+    return dir + "/" + stem + ".npy";
+  };
   auto exists = [](const std::string &path) {
     struct stat st;
     return ::stat(path.c_str(), &st) == 0;
@@ -351,8 +353,10 @@ void runtime::loadSparseTensor(const std::string &dir, const std::string &name,
     if (!crd.isInteger || crd.shape.size() != 1)
       fail(crdPath, ": expected a 1-D integer array");
     if (static_cast<int64_t>(seg.ints.size()) != fibers + 1)
-      fail(segPath, ": expected ", fibers + 1, " entries (one per fiber of the "
-           "level above, plus one), got ", seg.ints.size());
+      fail(segPath, ": expected ", fibers + 1,
+           " entries (one per fiber of the "
+           "level above, plus one), got ",
+           seg.ints.size());
     if (seg.ints[0] != 0)
       fail(segPath, ": must start with 0");
     for (size_t i = 1; i < seg.ints.size(); ++i)
@@ -375,8 +379,10 @@ void runtime::loadSparseTensor(const std::string &dir, const std::string &name,
   if (vals.shape.size() != 1 && !blocked)
     fail(valsPath, ": expected values of shape [n] or blocks [n, B, B]");
   if (vals.shape[0] != fibers)
-    fail(valsPath, ": expected ", fibers, " values (one per stored position "
-         "of the last level), got ", vals.shape[0]);
+    fail(valsPath, ": expected ", fibers,
+         " values (one per stored position "
+         "of the last level), got ",
+         vals.shape[0]);
   inputs[name + ".shape"] = std::move(shape);
   inputs[name + ".vals"] = std::move(vals);
 }

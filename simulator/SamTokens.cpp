@@ -32,9 +32,9 @@ std::vector<Token> sam::parse(const std::string &text, bool values) {
   size_t start = 0;
   while (true) {
     size_t comma = text.find(',', start);
-    items.push_back(trim(text.substr(start, comma == std::string::npos
-                                                ? std::string::npos
-                                                : comma - start)));
+    items.push_back(
+        trim(text.substr(start, comma == std::string::npos ? std::string::npos
+                                                           : comma - start)));
     if (comma == std::string::npos)
       break;
     start = comma + 1;

@@ -1,14 +1,14 @@
-//===- SamTokens.h - SAM's token notation over step tokens -------*- C++ -*-===//
+//===- SamTokens.h - SAM's token notation over step tokens -------*- C++
+//-*-===//
 //
 // Sparse (SAM) streams carry Val / Stop(n) / Empty (N) / Done. On a step
 // channel they map onto tokens as follows (simulator/README.md, "Sparse
 // streams"):
 //
 //   SAM        step token
-//   v          element v (crd/ref: Value::Kind::Scalar; value: 1x1 tile), stop 0
-//   Sn         Value::Kind::NoElement with stop n + 1
-//   N          Value::Kind::Empty, stop 0
-//   D          the channel closes (as for every stream)
+//   v          element v (crd/ref: Value::Kind::Scalar; value: 1x1 tile), stop
+//   0 Sn         Value::Kind::NoElement with stop n + 1 N Value::Kind::Empty,
+//   stop 0 D          the channel closes (as for every stream)
 //
 // Sparse components emit this one-token-per-SAM-token form, so a stream has
 // as many tokens as SAM's and the one-token-per-cycle timing of Comal holds.

@@ -69,8 +69,9 @@ LogicalResult FiberLookupOp::inferReturnTypes(MLIRContext *ctx,
     if (adaptor.getDim())
       return fail(loc, op, "a compressed level takes no 'dim'");
     if (!adaptor.getName())
-      return fail(loc, op, "a compressed level needs a 'name' for its ragged "
-                           "dim");
+      return fail(loc, op,
+                  "a compressed level needs a 'name' for its ragged "
+                  "dim");
     if (failed(checkName(loc, op, *adaptor.getName())))
       return failure();
     dims.push_back(sym::raggedSymbol(adaptor.getName()->str()));
@@ -81,8 +82,9 @@ LogicalResult FiberLookupOp::inferReturnTypes(MLIRContext *ctx,
       return fail(loc, op, "a dense level takes no 'name'");
     dims.push_back(c(*adaptor.getDim()));
   } else {
-    return fail(loc, op, "expected the format \"compressed\" or \"dense\", got "
-                         "\"",
+    return fail(loc, op,
+                "expected the format \"compressed\" or \"dense\", got "
+                "\"",
                 format, "\"");
   }
   results.push_back(StreamType::get(ctx, dims, CrdType::get(ctx)));
@@ -96,8 +98,8 @@ LogicalResult RepeatSigOp::inferReturnTypes(MLIRContext *ctx,
                                             SmallVectorImpl<Type> &results) {
   if (failed(checkStreams(loc, "repeat_sig", adaptor.getOperands())))
     return failure();
-  results.push_back(StreamType::get(ctx, streamOf(adaptor.getInput()).getShape(),
-                                    IntegerType::get(ctx, 1)));
+  results.push_back(StreamType::get(
+      ctx, streamOf(adaptor.getInput()).getShape(), IntegerType::get(ctx, 1)));
   return success();
 }
 
@@ -130,8 +132,9 @@ static LogicalResult inferJoiner(MLIRContext *ctx, std::optional<Location> loc,
     return fail(loc, op, "expected at least two coordinate streams, got ",
                 crds.size());
   if (refs.size() != crds.size())
-    return fail(loc, op, "expected one reference stream per coordinate "
-                         "stream (",
+    return fail(loc, op,
+                "expected one reference stream per coordinate "
+                "stream (",
                 crds.size(), "), got ", refs.size());
   if (failed(checkName(loc, op, name)))
     return failure();
@@ -152,8 +155,7 @@ static LogicalResult inferJoiner(MLIRContext *ctx, std::optional<Location> loc,
   dims.push_back(sym::raggedSymbol(name.str()));
   results.push_back(StreamType::get(ctx, dims, CrdType::get(ctx)));
   for (Value r : refs)
-    results.push_back(
-        StreamType::get(ctx, dims, streamOf(r).getElementType()));
+    results.push_back(StreamType::get(ctx, dims, streamOf(r).getElementType()));
   return success();
 }
 
@@ -192,8 +194,7 @@ LogicalResult LocateOp::inferReturnTypes(MLIRContext *ctx,
   if (crd.getShape().size() != parent.getShape().size() + 1 ||
       !sameDims(outerDims(crd), parent.getShape()))
     return fail(loc, op, "expected 'parent' to have the outer dims ",
-                str(outerDims(crd)), " of 'crd', got ",
-                str(parent.getShape()));
+                str(outerDims(crd)), " of 'crd', got ", str(parent.getShape()));
   results.push_back(crd);
   results.push_back(StreamType::get(ctx, crd.getShape(), RefType::get(ctx)));
   results.push_back(StreamType::get(ctx, crd.getShape(), RefType::get(ctx)));
@@ -210,9 +211,9 @@ LogicalResult ArrayValOp::inferReturnTypes(MLIRContext *ctx,
   int64_t b = adaptor.getBlock() ? *adaptor.getBlock() : 1;
   if (b < 1)
     return fail(loc, "array_val", "expected a positive block size, got ", b);
-  results.push_back(StreamType::get(
-      ctx, streamOf(adaptor.getRef()).getShape(),
-      TileType::get(ctx, c(b), c(b), Float32Type::get(ctx))));
+  results.push_back(
+      StreamType::get(ctx, streamOf(adaptor.getRef()).getShape(),
+                      TileType::get(ctx, c(b), c(b), Float32Type::get(ctx))));
   return success();
 }
 
@@ -252,14 +253,14 @@ LogicalResult SpaccOp::inferReturnTypes(MLIRContext *ctx,
                 adaptor.getOrder());
   StreamType inner = streamOf(adaptor.getInner());
   if (inner.getShape().size() < 4)
-    return fail(loc, op, "expected inputs [D.., I, K, J] (at least 4 dims), "
-                         "got ",
+    return fail(loc, op,
+                "expected inputs [D.., I, K, J] (at least 4 dims), "
+                "got ",
                 str(inner.getShape()));
   for (Value v : {adaptor.getOuter(), adaptor.getVals()})
     if (!sameDims(streamOf(v).getShape(), inner.getShape()))
       return fail(loc, op, "expected every input to have the shape ",
-                  str(inner.getShape()), ", got ",
-                  str(streamOf(v).getShape()));
+                  str(inner.getShape()), ", got ", str(streamOf(v).getShape()));
   // [D.., I, K, J] -> outer [D.., I2], inner [D.., I2, J2]: only blocks
   // with elements get a coordinate.
   Dims outerOut = dimsOf(inner);
@@ -346,8 +347,8 @@ LogicalResult JoinOp::inferReturnTypes(MLIRContext *ctx,
     for (size_t i = 0; same && i < t.getShape().size(); ++i)
       same = i == at || t.getShape()[i] == first.getShape()[i];
     if (!same)
-      return fail(loc, op, "expected lane #", k, " to match lane #0 ",
-                  first, " except for dim ", at, ", got ", t);
+      return fail(loc, op, "expected lane #", k, " to match lane #0 ", first,
+                  " except for dim ", at, ", got ", t);
   }
   Dims dims = dimsOf(first);
   dims[at] = sym::raggedSymbol(adaptor.getName().str());

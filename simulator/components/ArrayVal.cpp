@@ -81,7 +81,7 @@ private:
 };
 } // namespace
 
-std::unique_ptr<OpComponent> step::sim::createArrayVal(const proto::Operator &op,
-                                                       SimContext &ctx) {
+std::unique_ptr<OpComponent>
+step::sim::createArrayVal(const proto::Operator &op, SimContext &ctx) {
   return std::make_unique<ArrayVal>(op, ctx);
 }

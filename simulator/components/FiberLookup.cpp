@@ -35,9 +35,9 @@ public:
           error("'" + tensor + ".mode_" + std::to_string(mode) +
                 "_seg' must not decrease");
       if (seg->back() != static_cast<int64_t>(crd->size()))
-        error("'" + tensor + ".mode_" + std::to_string(mode) + "_seg' ends at " +
-              std::to_string(seg->back()) + " but '" + tensor + ".mode_" +
-              std::to_string(mode) + "_crd' has " +
+        error("'" + tensor + ".mode_" + std::to_string(mode) +
+              "_seg' ends at " + std::to_string(seg->back()) + " but '" +
+              tensor + ".mode_" + std::to_string(mode) + "_crd' has " +
               std::to_string(crd->size()) + " coordinates");
     } else if (format == "dense") {
       dim = intAttr("dim");

@@ -19,7 +19,7 @@ public:
 };
 } // namespace
 
-std::unique_ptr<OpComponent> step::sim::createFiberRoot(const proto::Operator &op,
-                                                        SimContext &ctx) {
+std::unique_ptr<OpComponent>
+step::sim::createFiberRoot(const proto::Operator &op, SimContext &ctx) {
   return std::make_unique<FiberRoot>(op, ctx);
 }

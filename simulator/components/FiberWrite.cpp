@@ -76,11 +76,11 @@ private:
 };
 } // namespace
 
-std::unique_ptr<OpComponent> step::sim::createFiberWrite(const proto::Operator &op,
-                                                         SimContext &ctx) {
+std::unique_ptr<OpComponent>
+step::sim::createFiberWrite(const proto::Operator &op, SimContext &ctx) {
   return std::make_unique<FiberWrite>(op, ctx, /*values=*/false);
 }
-std::unique_ptr<OpComponent> step::sim::createValWrite(const proto::Operator &op,
-                                                       SimContext &ctx) {
+std::unique_ptr<OpComponent>
+step::sim::createValWrite(const proto::Operator &op, SimContext &ctx) {
   return std::make_unique<FiberWrite>(op, ctx, /*values=*/true);
 }

@@ -90,8 +90,8 @@ public:
             done[k] = t.level;
           }
           if (*done[k] != level)
-            error("lanes " + std::to_string(cur) + " and " +
-                  std::to_string(k) + " end the fiber with different stops");
+            error("lanes " + std::to_string(cur) + " and " + std::to_string(k) +
+                  " end the fiber with different stops");
           done[k].reset();
         }
         pending = pending ? std::max(*pending, level) : level;

@@ -58,10 +58,9 @@ public:
       if (stops == k) {
         for (size_t i = 1; i < k; ++i)
           if (c[i].level != c[0].level)
-            error("its inputs' stops disagree: S" +
-                  std::to_string(c[0].level) + " on input #0, S" +
-                  std::to_string(c[i].level) + " on input #" +
-                  std::to_string(i));
+            error("its inputs' stops disagree: S" + std::to_string(c[0].level) +
+                  " on input #0, S" + std::to_string(c[i].level) +
+                  " on input #" + std::to_string(i));
         for (size_t i = 0; i < k; ++i) {
           co_await popSam(i);
           co_await popSam(k + i);
@@ -119,8 +118,8 @@ private:
 };
 } // namespace
 
-std::unique_ptr<OpComponent> step::sim::createIntersect(const proto::Operator &op,
-                                                        SimContext &ctx) {
+std::unique_ptr<OpComponent>
+step::sim::createIntersect(const proto::Operator &op, SimContext &ctx) {
   return std::make_unique<Joiner>(op, ctx, /*isUnion=*/false);
 }
 std::unique_ptr<OpComponent> step::sim::createUnion(const proto::Operator &op,

@@ -50,12 +50,11 @@ public:
                 describeTok(p) + " and " + describeTok(c));
         if (c.value.scalar < 0 || c.value.scalar >= dim)
           error("coordinate " + std::to_string(c.value.scalar) +
-                " is outside the dense level [0, " + std::to_string(dim) +
-                ")");
+                " is outside the dense level [0, " + std::to_string(dim) + ")");
         co_await sendTok(0, c);
         co_await sendTok(1, r);
-        co_await sendVal(2, Value::scalarValue(p.value.scalar * dim +
-                                               c.value.scalar));
+        co_await sendVal(
+            2, Value::scalarValue(p.value.scalar * dim + c.value.scalar));
       } else {
         if (p.isStop()) {
           // An empty parent fiber.
@@ -73,9 +72,8 @@ public:
             co_await peekSam(2, after);
             if (!after.isStop() || after.level + 1 != c.level)
               error("the stop S" + std::to_string(c.level) +
-                    " expects the parent stop S" +
-                    std::to_string(c.level - 1) + ", got " +
-                    describeTok(after));
+                    " expects the parent stop S" + std::to_string(c.level - 1) +
+                    ", got " + describeTok(after));
             co_await popSam(2);
           }
         }

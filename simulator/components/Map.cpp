@@ -69,7 +69,7 @@ public:
         r.readFromMu = writeBack;
         Time store = writeBack ? memCycles(timingBytes(r)) : 0;
         work(std::max({loadCycles(args), computeCycles(f), store,
-                      program.fixedCycles()}));
+                       program.fixedCycles()}));
       }
       co_await send(out(0), std::move(r), stop);
       for (Channel *ch : inputs)

@@ -30,7 +30,7 @@ public:
 };
 } // namespace
 
-std::unique_ptr<OpComponent> step::sim::createRepeatSig(const proto::Operator &op,
-                                                        SimContext &ctx) {
+std::unique_ptr<OpComponent>
+step::sim::createRepeatSig(const proto::Operator &op, SimContext &ctx) {
   return std::make_unique<RepeatSig>(op, ctx);
 }

@@ -1,9 +1,11 @@
-//===- SamComponent.h - base of the sparse (SAM) components ------*- C++ -*-===//
+//===- SamComponent.h - base of the sparse (SAM) components ------*- C++
+//-*-===//
 //
 // Reads inputs as SAM tokens (Val / Stop(n) / Empty / Done), accepting both
 // the one-token-per-SAM-token form and STeP's fused stops, and writes the
 // one-token-per-SAM-token form (simulator/SamTokens.h). Also the sparse
-// tensor arrays bound at run time (`NAME.mode_<m>_seg`, ...; runtime/README.md).
+// tensor arrays bound at run time (`NAME.mode_<m>_seg`, ...;
+// runtime/README.md).
 //
 //===----------------------------------------------------------------------===//
 

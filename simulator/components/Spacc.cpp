@@ -68,8 +68,8 @@ public:
       co_await popSam(2);
       if (c.isStop() != o.isStop() || c.isStop() != v.isStop() ||
           (c.isStop() && (o.level != c.level || v.level != c.level)))
-        error("its inputs disagree: " + describeTok(c) + ", " +
-              describeTok(o) + ", " + describeTok(v));
+        error("its inputs disagree: " + describeTok(c) + ", " + describeTok(o) +
+              ", " + describeTok(v));
       if (c.isVal()) {
         if (c.value.kind != Value::Kind::Scalar ||
             o.value.kind != Value::Kind::Scalar)

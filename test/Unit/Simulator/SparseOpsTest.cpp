@@ -69,8 +69,8 @@ struct OneOp {
       outCh.push_back(h.channel(4));
     op = &h.op(kind, inCh, outCh);
     for (size_t i = 0; i < ins.size(); ++i)
-      h.source(inCh[i], samItems(ins[i], i < valueInputs.size() &&
-                                             valueInputs[i]));
+      h.source(inCh[i],
+               samItems(ins[i], i < valueInputs.size() && valueInputs[i]));
     for (int c : outCh)
       sinks.push_back(&h.sink(c));
   }
@@ -159,7 +159,8 @@ TEST(SparseOpsTest, DenseScanner) {
   t.attr("dim", intAttr(3));
   t.h.run();
   EXPECT_EQ(t.out(0), "0, 1, 2, S0, 0, 1, 2, S0, 0, 1, 2, S0, 0, 1, 2, S1, D");
-  EXPECT_EQ(t.out(1), "0, 1, 2, S0, 3, 4, 5, S0, 6, 7, 8, S0, 9, 10, 11, S1, D");
+  EXPECT_EQ(t.out(1),
+            "0, 1, 2, S0, 3, 4, 5, S0, 6, 7, 8, S0, 9, 10, 11, S1, D");
 }
 
 TEST(SparseOpsTest, ScannerErrorsNameTheArray) {
@@ -251,9 +252,10 @@ TEST(SparseOpsTest, UnionDigestExample) {
 }
 
 TEST(SparseOpsTest, UnionWithEmptyFibersAndNCoordinates) {
-  OneOp t("union", {"S0, 4, S1, D", "1, S0, N, S1, D", "S0, 0, S1, D",
-                    "7, S0, N, S1, D"},
-          3);
+  OneOp t(
+      "union",
+      {"S0, 4, S1, D", "1, S0, N, S1, D", "S0, 0, S1, D", "7, S0, N, S1, D"},
+      3);
   t.h.run();
   EXPECT_EQ(t.out(0), "1, S0, 4, S1, D");
   EXPECT_EQ(t.out(1), "N, S0, 0, S1, D");
@@ -318,7 +320,8 @@ TEST(SparseOpsTest, ArrayValBlocks) {
     bad.h.run();
     FAIL() << "expected an error";
   } catch (const step::sim::InputError &e) {
-    EXPECT_THAT(e.what(), HasSubstr("'B.vals' has shape [2, 2, 2], expected [n]"));
+    EXPECT_THAT(e.what(),
+                HasSubstr("'B.vals' has shape [2, 2, 2], expected [n]"));
   }
 }
 
