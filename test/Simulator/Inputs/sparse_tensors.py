@@ -4,7 +4,14 @@
   sparse_tensors.py gen DIR        writes the test matrices as sparse tensor
                                    directories (CSR: level 0 dense, level 1
                                    compressed; x dense) and their dense .npy
-  sparse_tensors.py spmv DIR A Y   checks Y (vals of y) against A @ x
+  sparse_tensors.py random DIR SEED ROWS COLS N
+                                   random RA, RB (ROWS x COLS), RC (COLS x N),
+                                   Rx (COLS), with empty rows and a column
+  sparse_tensors.py instantiate GRAPH ROWS COLS
+                                   prints a test graph with its sizes 3 and 4
+                                   (rows, columns) replaced
+  sparse_tensors.py spmv DIR A Y [X]
+                                   checks Y (vals of y) against A @ X (x)
   sparse_tensors.py spmm-blocked DIR Y
                                    checks Y (vals of the blocked SpMM) against
                                    the dense product
@@ -37,6 +44,7 @@ X = [1.0, 2.0, 3.0, 4.0]
 def write_csr(path, dense):
     dense = np.asarray(dense, dtype=np.float32)
     os.makedirs(path, exist_ok=True)
+    np.save(os.path.join(path, "dense.npy"), dense)
     seg, crd, vals = [0], [], []
     for row in dense:
         for j, v in enumerate(row):
@@ -86,6 +94,47 @@ def write_blocked(d):
     np.save(os.path.join(xd, "vals.npy"), x.reshape(4, 2, 2))
 
 
+def write_dense_vector(path, x):
+    os.makedirs(path, exist_ok=True)
+    np.save(os.path.join(path, "shape.npy"), np.array([len(x)], dtype=np.int64))
+    np.save(os.path.join(path, "vals.npy"), x.astype(np.float32))
+    np.save(os.path.join(path, "dense.npy"), x.astype(np.float32))
+
+
+def gen_random(d, seed, rows, cols, n):
+    """RA, RB: rows x cols; RC: cols x n; Rx: cols. About 25% nonzeros,
+    small integers (exact in f32), with empty rows in RA and RC and an
+    empty column in RB."""
+    rng = np.random.default_rng(seed)
+
+    def rand(r, c):
+        m = rng.integers(1, 9, size=(r, c)) * (rng.random((r, c)) < 0.25)
+        return m.astype(np.float32)
+
+    a, b, c = rand(rows, cols), rand(rows, cols), rand(cols, n)
+    a[1, :] = 0
+    a[rows - 1, :] = 0
+    b[:, 0] = 0
+    c[2, :] = 0
+    write_csr(os.path.join(d, "RA"), a)
+    write_csr(os.path.join(d, "RB"), b)
+    write_csr(os.path.join(d, "RC"), c)
+    write_dense_vector(os.path.join(d, "Rx"), rng.integers(-4, 5, size=cols))
+
+
+def instantiate(path, rows, cols):
+    """A test graph for other sizes: its row count 3 and column count 4
+    replaced (dims and static shapes)."""
+    text = open(path).read()
+    text = text.replace("dim 3", f"dim {rows}").replace("dim 4", f"dim {cols}")
+    text = text.replace("[1, 3", f"[1, {rows}").replace(", 4]", f", {cols}]")
+    sys.stdout.write(text)
+
+
+def dense_of(d, name):
+    return np.load(os.path.join(d, name, "dense.npy"))
+
+
 def gen(d):
     for name, m in MATRICES.items():
         write_csr(os.path.join(d, name), m)
@@ -100,8 +149,7 @@ def gen(d):
     np.save(os.path.join(v, "vals.npy"), np.array([2.5, 4.0], dtype=np.float32))
     x = os.path.join(d, "x")
     os.makedirs(x, exist_ok=True)
-    np.save(os.path.join(x, "shape.npy"), np.array([len(X)], dtype=np.int64))
-    np.save(os.path.join(x, "vals.npy"), np.array(X, dtype=np.float32))
+    write_dense_vector(x, np.array(X, dtype=np.float32))
 
 
 def fail(msg):
@@ -113,10 +161,15 @@ def main():
     cmd, d = sys.argv[1], sys.argv[2]
     if cmd == "gen":
         gen(d)
+    elif cmd == "random":
+        gen_random(d, *[int(v) for v in sys.argv[3:7]])
+    elif cmd == "instantiate":
+        instantiate(d, int(sys.argv[3]), int(sys.argv[4]))
     elif cmd == "spmv":
-        a = np.array(MATRICES[sys.argv[3]], dtype=np.float32)
+        a = dense_of(d, sys.argv[3])
+        x = dense_of(d, sys.argv[5] if len(sys.argv) > 5 else "x")
         y = np.load(sys.argv[4])
-        want = a @ np.array(X, dtype=np.float32)
+        want = a @ x
         if y.shape != want.shape or not np.allclose(y, want):
             fail(f"y = {y.tolist()}, expected {want.tolist()}")
         print("OK spmv", sys.argv[3], y.tolist())
@@ -128,8 +181,8 @@ def main():
             fail(f"Y = {y.tolist()}, expected {want.tolist()}")
         print("OK spmm-blocked rows", y.reshape(6, 2).flatten().tolist())
     elif cmd == "spgemm":
-        b = np.array(MATRICES[sys.argv[3]], dtype=np.float32)
-        c = np.array(MATRICES[sys.argv[4]], dtype=np.float32)
+        b = dense_of(d, sys.argv[3])
+        c = dense_of(d, sys.argv[4])
         x = sys.argv[5]
         load = lambda n: np.load(os.path.join(x, n + ".npy"))
         seg0, crd0 = load("mode_0_seg"), load("mode_0_crd")
@@ -148,8 +201,8 @@ def main():
         print("OK spgemm rows", crd0.tolist(), "seg", seg1.tolist(), "crd", crd1.tolist(), "vals", vals.tolist())
     elif cmd == "ewise":
         op, a, b, c = sys.argv[3:7]
-        a = np.array(MATRICES[a], dtype=np.float32)
-        b = np.array(MATRICES[b], dtype=np.float32)
+        a = dense_of(d, a)
+        b = dense_of(d, b)
         want = a * b if op == "mul" else a + b
         seg = np.load(os.path.join(c, "mode_1_seg.npy"))
         crd = np.load(os.path.join(c, "mode_1_crd.npy"))
