@@ -7,6 +7,12 @@
 // streams") says. SAM's ALU is `step.map` over value streams. Included at
 // the end of StepOps.td.
 //
+// Translation: each op becomes a SimGraph operator of the same kind with
+// its attributes (step-translate --emit-sim-graph); the simulator's
+// components are simulator/components/{FiberRoot, FiberLookup, RepeatSig,
+// FiberRepeat, Joiner, Locate, ArrayVal, SparseReduce, Spacc, CrdDrop,
+// FiberWrite, ForkJoin}.cpp, with the timing rules in simulator/README.md.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef STEP_SPARSE_OPS_TD
