@@ -53,6 +53,24 @@ struct VerifyGraphPass
       if (auto r = dyn_cast<ReassembleOp>(op))
         if (auto name = r.getName())
           known.insert(name->str());
+      // Sparse (SAM) operators mint the ragged dims of compressed levels,
+      // joins and accumulations.
+      if (auto l = dyn_cast<FiberLookupOp>(op))
+        if (auto name = l.getName())
+          known.insert(name->str());
+      if (auto j = dyn_cast<IntersectOp>(op))
+        known.insert(j.getName().str());
+      if (auto j = dyn_cast<UnionOp>(op))
+        known.insert(j.getName().str());
+      if (auto j = dyn_cast<JoinOp>(op))
+        known.insert(j.getName().str());
+      if (auto f = dyn_cast<ForkOp>(op))
+        for (int64_t k = 0; k < static_cast<int64_t>(f.getCount()); ++k)
+          known.insert(f.getName().str() + "_" + std::to_string(k));
+      if (auto s = dyn_cast<SpaccOp>(op)) {
+        known.insert(s.getName().str());
+        known.insert(s.getOuterName().str());
+      }
     });
     bool ok = true;
     getOperation()->walk([&](Operation *op) {

@@ -310,6 +310,83 @@ sim::Tensor runtime::loadTensor(const std::string &path) {
   fail(path, ": unknown input format (expected .npy or .csv)");
 }
 
+void runtime::loadSparseTensor(const std::string &dir, const std::string &name,
+                               sim::RuntimeInputs &inputs) {
+  auto file = [&](const std::string &stem) {
+    return dir + "/" + stem + ".npy";
+  };
+  auto exists = [](const std::string &path) {
+    struct stat st;
+    return ::stat(path.c_str(), &st) == 0;
+  };
+  std::string shapePath = file("shape"), valsPath = file("vals");
+  if (!exists(shapePath))
+    fail(shapePath, ": missing (a sparse tensor directory needs shape.npy)");
+  if (!exists(valsPath))
+    fail(valsPath, ": missing (a sparse tensor directory needs vals.npy)");
+  sim::Tensor shape = loadNpy(shapePath);
+  if (!shape.isInteger || shape.shape.size() != 1)
+    fail(shapePath, ": expected a 1-D integer array of dimension sizes");
+  for (int64_t d : shape.ints)
+    if (d < 0)
+      fail(shapePath, ": negative dimension ", d);
+  sim::Tensor vals = loadNpy(valsPath);
+  if (vals.isInteger)
+    fail(valsPath, ": expected float values");
+  // Fibers at each level: the root level has one; a dense level multiplies
+  // by its size, a compressed one has as many as the coordinates above.
+  int64_t fibers = 1;
+  for (size_t m = 0; m < shape.ints.size(); ++m) {
+    std::string level = "mode_" + std::to_string(m);
+    std::string segPath = file(level + "_seg"), crdPath = file(level + "_crd");
+    bool hasSeg = exists(segPath), hasCrd = exists(crdPath);
+    if (hasSeg != hasCrd)
+      fail(hasSeg ? crdPath : segPath, ": missing (a compressed level needs ",
+           level, "_seg.npy and ", level, "_crd.npy)");
+    if (!hasSeg) {
+      fibers *= shape.ints[m];
+      continue;
+    }
+    sim::Tensor seg = loadNpy(segPath), crd = loadNpy(crdPath);
+    if (!seg.isInteger || seg.shape.size() != 1)
+      fail(segPath, ": expected a 1-D integer array");
+    if (!crd.isInteger || crd.shape.size() != 1)
+      fail(crdPath, ": expected a 1-D integer array");
+    if (static_cast<int64_t>(seg.ints.size()) != fibers + 1)
+      fail(segPath, ": expected ", fibers + 1,
+           " entries (one per fiber of the "
+           "level above, plus one), got ",
+           seg.ints.size());
+    if (seg.ints[0] != 0)
+      fail(segPath, ": must start with 0");
+    for (size_t i = 1; i < seg.ints.size(); ++i)
+      if (seg.ints[i] < seg.ints[i - 1])
+        fail(segPath, ": decreases at entry ", i);
+    if (seg.ints.back() != static_cast<int64_t>(crd.ints.size()))
+      fail(segPath, ": ends at ", seg.ints.back(), " but ", crdPath, " has ",
+           crd.ints.size(), " coordinates");
+    for (size_t i = 0; i < crd.ints.size(); ++i)
+      if (crd.ints[i] < 0 || crd.ints[i] >= shape.ints[m])
+        fail(crdPath, ": coordinate ", crd.ints[i], " at entry ", i,
+             " is outside [0, ", shape.ints[m], ")");
+    fibers = static_cast<int64_t>(crd.ints.size());
+    inputs[name + "." + level + "_seg"] = std::move(seg);
+    inputs[name + "." + level + "_crd"] = std::move(crd);
+  }
+  // Values are scalars [n], or B x B blocks [n, B, B] (blocked tensors:
+  // the levels index blocks).
+  bool blocked = vals.shape.size() == 3 && vals.shape[1] == vals.shape[2];
+  if (vals.shape.size() != 1 && !blocked)
+    fail(valsPath, ": expected values of shape [n] or blocks [n, B, B]");
+  if (vals.shape[0] != fibers)
+    fail(valsPath, ": expected ", fibers,
+         " values (one per stored position "
+         "of the last level), got ",
+         vals.shape[0]);
+  inputs[name + ".shape"] = std::move(shape);
+  inputs[name + ".vals"] = std::move(vals);
+}
+
 sim::RuntimeInputs
 runtime::loadBindings(const std::vector<std::string> &specs) {
   sim::RuntimeInputs inputs;
@@ -318,9 +395,14 @@ runtime::loadBindings(const std::vector<std::string> &specs) {
     if (eq == std::string::npos || eq == 0 || eq + 1 == s.size())
       fail("bad binding '", s, "': expected NAME=FILE");
     std::string name = s.substr(0, eq);
-    if (inputs.count(name))
+    if (inputs.count(name) || inputs.count(name + ".shape"))
       fail("bad binding '", s, "': '", name, "' is bound twice");
-    inputs[name] = loadTensor(s.substr(eq + 1));
+    std::string path = s.substr(eq + 1);
+    struct stat st;
+    if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+      loadSparseTensor(path, name, inputs);
+    else
+      inputs[name] = loadTensor(path);
   }
   return inputs;
 }

@@ -32,7 +32,15 @@ void writeFileAtomic(const std::string &path, const std::string &bytes,
 sim::Tensor loadIntCsv(const std::string &path);
 /// Loads by extension (.npy or .csv).
 sim::Tensor loadTensor(const std::string &path);
-/// Parses `NAME=FILE` bindings and loads each file.
+/// Loads a sparse tensor directory (runtime/README.md, "Sparse tensors"):
+/// `shape.npy`, `vals.npy`, and `mode_<m>_seg.npy` + `mode_<m>_crd.npy` for
+/// each compressed level m, bound as `NAME.shape`, `NAME.vals`,
+/// `NAME.mode_<m>_seg`, ... Checks the arrays against each other; errors
+/// name the file.
+void loadSparseTensor(const std::string &dir, const std::string &name,
+                      sim::RuntimeInputs &inputs);
+/// Parses `NAME=FILE` bindings and loads each file (a directory is a sparse
+/// tensor).
 sim::RuntimeInputs loadBindings(const std::vector<std::string> &specs);
 
 } // namespace step::runtime

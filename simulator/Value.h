@@ -18,7 +18,21 @@ namespace step::sim {
 using Time = int64_t;
 
 struct Value {
-  enum class Kind : uint8_t { Tile, Selector, Scalar, Buffer, Tuple };
+  /// `Empty` and `NoElement` occur only in sparse (SAM) streams; see
+  /// SamTokens.h for how SAM's Val / Stop / N / Done map onto tokens.
+  /// Empty: SAM's `N`, a missing element (an absent operand, the reference
+  /// of an empty fiber); arithmetic reads it as 0.
+  /// NoElement: no element at all; the token only carries its stop (a
+  /// standalone SAM stop token, e.g. the bare S0 of an empty fiber).
+  enum class Kind : uint8_t {
+    Tile,
+    Selector,
+    Scalar,
+    Buffer,
+    Tuple,
+    Empty,
+    NoElement
+  };
   Kind kind = Kind::Tile;
   /// The tile sits in a memory unit: consumers pay memory-unit load cycles
   /// (STeP's read_from_mu).
@@ -58,10 +72,13 @@ struct Value {
           n += p.bytes();
       return n;
     }
+    case Kind::NoElement:
+      return 0;
     default:
       return 8;
     }
   }
+  bool isElement() const { return kind != Kind::NoElement; }
 
   static Value tile(int64_t rows, int64_t cols, int64_t elemBytes,
                     bool readFromMu = false) {
@@ -72,6 +89,16 @@ struct Value {
     v.validRows = rows;
     v.elemBytes = elemBytes;
     v.readFromMu = readFromMu;
+    return v;
+  }
+  static Value empty() {
+    Value v;
+    v.kind = Kind::Empty;
+    return v;
+  }
+  static Value noElement() {
+    Value v;
+    v.kind = Kind::NoElement;
     return v;
   }
   static Value scalarValue(int64_t x) {

@@ -84,6 +84,14 @@ LogicalResult exportType(Type t, pb::ElementType &out, Operation *op) {
   }
   if (auto stream = dyn_cast<StreamType>(t))
     return exportStream(stream, *out.mutable_stream(), op);
+  if (isa<CrdType>(t)) {
+    out.set_sparse(pb::SPARSE_CRD);
+    return success();
+  }
+  if (isa<RefType>(t)) {
+    out.set_sparse(pb::SPARSE_REF);
+    return success();
+  }
   auto s = scalarOf(t, op);
   if (failed(s))
     return failure();
@@ -110,6 +118,12 @@ LogicalResult exportAttr(Attribute a, pb::Attr &out, Operation *op) {
   }
   if (auto arr = dyn_cast<DenseI64ArrayAttr>(a)) {
     for (int64_t v : arr.asArrayRef())
+      out.mutable_ints()->add_values(v);
+    return success();
+  }
+  if (auto arr = dyn_cast<DenseI32ArrayAttr>(a)) {
+    // e.g. operandSegmentSizes of ops with several variadic operands.
+    for (int32_t v : arr.asArrayRef())
       out.mutable_ints()->add_values(v);
     return success();
   }

@@ -795,5 +795,6 @@ def Step_ZerosOp : Step_Op<"zeros", [Pure,
 }
 
 include "dialects/Step/StepAttentionOps.td"
+include "dialects/Step/StepSparseOps.td"
 
 #endif // STEP_OPS_TD

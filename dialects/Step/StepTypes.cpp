@@ -272,7 +272,7 @@ void mlir::step::printDimList(AsmPrinter &printer, ArrayRef<sym::Expr> dims) {
 
 bool mlir::step::isStreamElementType(Type type) {
   return isa<TileType, SelectorType, BufferType, ElemTupleType, IntegerType,
-             FloatType>(type);
+             FloatType, CrdType, RefType>(type);
 }
 
 ParseResult mlir::step::parseElementType(AsmParser &parser, Type &type) {
@@ -288,6 +288,14 @@ ParseResult mlir::step::parseElementType(AsmParser &parser, Type &type) {
     type = BufferType::parse(parser);
     return success(static_cast<bool>(type));
   }
+  if (succeeded(parser.parseOptionalKeyword("crd"))) {
+    type = CrdType::get(parser.getContext());
+    return success();
+  }
+  if (succeeded(parser.parseOptionalKeyword("ref"))) {
+    type = RefType::get(parser.getContext());
+    return success();
+  }
   if (succeeded(parser.parseOptionalKeyword("tuple"))) {
     type = ElemTupleType::parse(parser);
     return success(static_cast<bool>(type));
@@ -297,7 +305,8 @@ ParseResult mlir::step::parseElementType(AsmParser &parser, Type &type) {
     return failure();
   if (!isStreamElementType(type))
     return parser.emitError(loc, "expected a stream element type (tile, "
-                                 "selector, buffer, tuple or scalar), got ")
+                                 "selector, buffer, tuple, scalar, crd or "
+                                 "ref), got ")
            << type;
   return success();
 }
@@ -320,6 +329,8 @@ void mlir::step::printElementType(AsmPrinter &printer, Type type) {
         printer << "tuple";
         t.print(printer);
       })
+      .Case<CrdType>([&](CrdType) { printer << "crd"; })
+      .Case<RefType>([&](RefType) { printer << "ref"; })
       .Default([&](Type t) { printer << t; });
 }
 
@@ -335,6 +346,8 @@ sym::Expr mlir::step::getElementBytes(Type type) {
     return sym::constant(sel.getBytes());
   if (isa<BufferType>(type))
     return sym::constant(8);
+  if (isa<CrdType, RefType>(type))
+    return sym::constant(4); // Comal's u32 coordinates and references
   if (auto tuple = dyn_cast<ElemTupleType>(type)) {
     sym::Expr total = sym::constant(0);
     for (Type t : tuple.getElements())

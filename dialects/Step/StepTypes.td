@@ -105,6 +105,35 @@ def Step_TupleType : Step_Type<"ElemTuple", "tuple"> {
   let genVerifyDecl = 1;
 }
 
+def Step_CrdType : Step_Type<"Crd", "crd"> {
+  let summary = "a coordinate of a sparse (SAM) stream";
+  let description = [{
+    An element of a SAM coordinate stream: the integer coordinate of a
+    nonzero along one tensor dimension. In a stream, a compressed level is a
+    ragged dimension; fibers end with stop tokens like any other stream
+    dimension, and a sparse stream may also carry the empty token `N`
+    (dialects/Step/README.md, "Sparse streams").
+
+    ```mlir
+    !step.stream<[1, ragged<J>], crd>     // the coordinates of one fiber
+    ```
+  }];
+}
+
+def Step_RefType : Step_Type<"Ref", "ref"> {
+  let summary = "a reference (position) into the next level of a sparse tensor";
+  let description = [{
+    An element of a SAM reference stream: the position of a coordinate in
+    its level, which addresses the child fiber in the next level or the
+    value in the values array.
+
+    ```mlir
+    !step.stream<[1], ref>                // the root reference
+    !step.stream<[1, ragged<J>], ref>
+    ```
+  }];
+}
+
 def Step_StreamType : Step_Type<"Stream", "stream"> {
   let summary = "a stream of elements with a symbolic shape";
   let description = [{
@@ -120,8 +149,10 @@ def Step_StreamType : Step_Type<"Stream", "stream"> {
     !step.stream<[1, 64, ragged<R0>], tile<1x4096xbf16>>
     !step.stream<[C0], buffer<[16], tile<1x4096xbf16>>>
     ```
-    Elements are tiles, selectors, buffers, tuples, or scalar types (`i1`
-    for flags such as reshape padding and store acknowledgements).
+    Elements are tiles, selectors, buffers, tuples, scalar types (`i1`
+    for flags such as reshape padding and store acknowledgements), or the
+    coordinates and references of sparse streams (`crd`, `ref`; their
+    values are `tile<1x1xf32>`).
   }];
   let parameters = (ins Step_DimListParameter:$shape, "::mlir::Type":$elementType);
   let hasCustomAssemblyFormat = 1;
@@ -146,6 +177,6 @@ def Step_AnyStream : Type<CPred<"::llvm::isa<::mlir::step::StreamType>($_self)">
 def Step_AnyTile : Type<CPred<"::llvm::isa<::mlir::step::TileType>($_self)">,
     "step tile", "::mlir::step::TileType">;
 def Step_AnyElement : Type<CPred<"::mlir::step::isStreamElementType($_self)">,
-    "step stream element (tile, selector, buffer, tuple or scalar)">;
+    "step stream element (tile, selector, buffer, tuple, scalar, crd or ref)">;
 
 #endif // STEP_TYPES_TD

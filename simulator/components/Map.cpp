@@ -6,6 +6,12 @@
 // written back to a memory unit). The output is sent before the inputs are
 // released, as in STeP's simulator.
 //
+// On sparse (SAM) value streams map is SAM's ALU: a token without an
+// element (a standalone stop) on every input passes through in one cycle;
+// an empty token N reads as a zero tile shaped like the other inputs, and N
+// on every input gives N (SAM's binary ALU counts Empty as 0; what Comal
+// emits for N op N is not in our digest: inferred).
+//
 //===----------------------------------------------------------------------===//
 
 #include "simulator/components/OpComponent.h"
@@ -30,15 +36,41 @@ public:
       co_await peekAll(args, 0, stop, more);
       if (!more)
         break;
-      int64_t f = 0;
-      std::vector<Value> result =
-          program.evaluate(args, ctx.options.functional, f);
-      flops += f;
-      Value r = result.at(0);
-      r.readFromMu = writeBack;
-      Time store = writeBack ? memCycles(timingBytes(r)) : 0;
-      work(std::max({loadCycles(args), computeCycles(f), store,
-                    program.fixedCycles()}));
+      size_t noElement = 0, empty = 0;
+      const Value *like = nullptr;
+      for (const Value &a : args) {
+        noElement += a.kind == Value::Kind::NoElement;
+        empty += a.kind == Value::Kind::Empty;
+        if (a.isElement() && a.kind != Value::Kind::Empty)
+          like = &a;
+      }
+      if (noElement && noElement != args.size())
+        error("its inputs disagree: some carry a standalone stop, others an "
+              "element (their sparse structures differ)");
+      Value r;
+      if (noElement || empty == args.size()) {
+        // A standalone stop, or N on every input: passes through.
+        r = noElement ? Value::noElement() : Value::empty();
+        work(1);
+      } else {
+        if (empty)
+          for (Value &a : args)
+            if (a.kind == Value::Kind::Empty) {
+              a = Value::tile(like->rows, like->cols, like->elemBytes);
+              if (ctx.options.functional)
+                a.data = std::make_shared<const std::vector<float>>(
+                    like->rows * like->cols, 0.0f);
+            }
+        int64_t f = 0;
+        std::vector<Value> result =
+            program.evaluate(args, ctx.options.functional, f);
+        flops += f;
+        r = result.at(0);
+        r.readFromMu = writeBack;
+        Time store = writeBack ? memCycles(timingBytes(r)) : 0;
+        work(std::max({loadCycles(args), computeCycles(f), store,
+                       program.fixedCycles()}));
+      }
       co_await send(out(0), std::move(r), stop);
       for (Channel *ch : inputs)
         co_await dequeue(*ch);

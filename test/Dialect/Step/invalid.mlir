@@ -68,12 +68,12 @@ func.func private @no_dims(!step.stream<[], i1>)
 
 // -----
 
-// expected-error@+1 {{expected a stream element type (tile, selector, buffer, tuple or scalar), got 'index'}}
+// expected-error@+1 {{expected a stream element type (tile, selector, buffer, tuple, scalar, crd or ref), got 'index'}}
 func.func private @bad_element(!step.stream<[4], index>)
 
 // -----
 
-// expected-error@+1 {{expected a stream element type (tile, selector, buffer, tuple or scalar), got '!step.stream<[4], i1>'}}
+// expected-error@+1 {{expected a stream element type (tile, selector, buffer, tuple, scalar, crd or ref), got '!step.stream<[4], i1>'}}
 func.func private @stream_of_streams(!step.stream<[4], !step.stream<[4], i1>>)
 
 // -----
