@@ -103,7 +103,7 @@ LogicalResult AssumeShapeOp::verify() {
 
 LogicalResult BroadcastOp::verify() {
   if (auto depths = getDepths()) {
-    if (static_cast<int64_t>(depths->size()) != getCount())
+    if (static_cast<int64_t>(depths->size()) != static_cast<int64_t>(getCount()))
       return emitOpError("expected one depth per result (")
              << getCount() << "), got " << depths->size();
     for (int64_t d : *depths)
