@@ -368,6 +368,12 @@ def StepFusionIndexSpace
     `i<N>`, or `u<N>` when a member is a reduction dim (each op's reduction
     dims start as fresh variables, so a reduction is local to its expression
     unless a tensor it indexes is shared). Numbers follow first appearance.
+    A variable that indexes a returned result is free (`i`) even where a
+    consumer reduces it. A result used by several ops is one tensor, as in
+    FuseFlow's released code: its dims are one set of variables for all
+    uses (softmax's max, shift and sum share the class dim). Per-use tensor
+    views (Alg. 1 step 4) and the permuted copy that breaks a cycle are not
+    done; function arguments are separate views per use.
 
     Partial-order edges (outer -> inner): each sparse operand's storage
     order (level l before level l+1 of its `#sparse_tensor.encoding`
