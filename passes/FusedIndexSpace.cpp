@@ -59,25 +59,36 @@ FusedIndexSpace::build(func::FuncOp func, const FusedIndexSpaceOptions &opts) {
   llvm::DenseMap<Operation *, unsigned> opIndex;
   UnionFind uf;
 
-  // Loop dims, one unique variable each.
-  WalkResult walk = func.walk([&](linalg::LinalgOp op) -> WalkResult {
-    if (isa<linalg::FillOp>(op))
-      return WalkResult::advance();
-    unsigned idx = fis.ops.size();
-    opIndex[op] = idx;
-    fis.ops.push_back(op);
-    std::string label = op->getNumResults()
-                            ? printValue(op->getResult(0), state)
-                            : "op#" + std::to_string(idx);
-    fis.labels.push_back(label + " (" +
-                         op->getName().getStringRef().str() + ")");
+  // One instance of an op: its loop dims, one unique variable each.
+  auto addInstance = [&](Operation *raw, unsigned opNumber, unsigned copy) {
+    auto op = cast<linalg::LinalgOp>(raw);
+    unsigned inst = fis.ops.size();
+    fis.ops.push_back(raw);
+    fis.opNumber.push_back(opNumber);
+    fis.copyNumber.push_back(copy);
+    std::string label = raw->getNumResults()
+                            ? printValue(raw->getResult(0), state)
+                            : "op#" + std::to_string(opNumber);
+    label += " (" + raw->getName().getStringRef().str() + ")";
+    if (copy)
+      label += " copy " + std::to_string(copy);
+    fis.labels.push_back(label);
     fis.firstDim.push_back(fis.loopDims.size());
     auto iters = op.getIteratorTypesArray();
     for (unsigned d = 0, e = op.getNumLoops(); d < e; ++d) {
       fis.loopDims.push_back(
-          {idx, d, iters[d] == utils::IteratorType::reduction});
+          {inst, d, iters[d] == utils::IteratorType::reduction});
       uf.add();
     }
+    return inst;
+  };
+
+  // The ops in program order; instance k is op k's first (primary) copy, so
+  // variables are numbered in program order.
+  llvm::SmallVector<Operation *> ops;
+  WalkResult walk = func.walk([&](linalg::LinalgOp op) -> WalkResult {
+    if (isa<linalg::FillOp>(op))
+      return WalkResult::advance();
     for (OpOperand &operand : op->getOpOperands()) {
       if (!isa<RankedTensorType, MemRefType>(operand.get().getType()))
         continue;
@@ -94,30 +105,67 @@ FusedIndexSpace::build(func::FuncOp func, const FusedIndexSpaceOptions &opts) {
         }
       }
     }
+    opIndex[op] = ops.size();
+    ops.push_back(op);
     return WalkResult::advance();
   });
   if (walk.wasInterrupted())
     return failure();
+  for (auto [k, op] : llvm::enumerate(ops))
+    addInstance(op, k, 0);
 
-  auto dimId = [&](unsigned op, AffineExpr e) {
-    return fis.firstDim[op] + cast<AffineDimExpr>(e).getPosition();
+  auto dimId = [&](unsigned inst, AffineExpr e) {
+    return fis.firstDim[inst] + cast<AffineDimExpr>(e).getPosition();
   };
 
-  // Producer -> consumer: a use of a linalg result is the producer's output,
-  // inlined, so the consumer's dims are the producer's output dims.
-  for (auto [idx, raw] : llvm::enumerate(fis.ops)) {
-    auto op = cast<linalg::LinalgOp>(raw);
+  // Producer -> consumer: a use of a linalg result inlines the producer, so
+  // the consumer's dims for that operand are the producer's output dims. A
+  // result with several uses is inlined once per use: the first use takes
+  // the producer's primary instance, every further use a fresh copy (with
+  // copies of its own producers), as substitution into a fused Einsum does.
+  llvm::SmallVector<bool> claimed(ops.size(), false);
+  llvm::SmallVector<unsigned> copies(ops.size(), 0);
+  constexpr unsigned maxInstances = 256;
+  std::function<LogicalResult(unsigned)> link =
+      [&](unsigned inst) -> LogicalResult {
+    auto op = cast<linalg::LinalgOp>(fis.ops[inst]);
     for (OpOperand &operand : op->getOpOperands()) {
       auto res = dyn_cast<OpResult>(operand.get());
       if (!res || !opIndex.count(res.getOwner()))
         continue;
       unsigned p = opIndex[res.getOwner()];
+      unsigned child = p;
+      bool shared = claimed[p] && !opts.copyPerUse;
+      if (claimed[p] && opts.copyPerUse) {
+        if (fis.ops.size() >= maxInstances)
+          return res.getOwner()->emitError(
+                     "fused index space: inlining every use makes more than ")
+                 << maxInstances << " op instances";
+        child = addInstance(res.getOwner(), p, ++copies[p]);
+      }
+      claimed[p] = true;
       auto producer = cast<linalg::LinalgOp>(res.getOwner());
       AffineMap pmap = producer.getIndexingMapMatchingResult(res);
       AffineMap cmap = op.getMatchingIndexingMap(&operand);
       for (unsigned k = 0; k < cmap.getNumResults(); ++k)
-        uf.unite(dimId(idx, cmap.getResult(k)), dimId(p, pmap.getResult(k)));
+        uf.unite(dimId(inst, cmap.getResult(k)),
+                 dimId(child, pmap.getResult(k)));
+      if (!shared && failed(link(child)))
+        return failure();
     }
+    return success();
+  };
+  // Roots (no linalg user) in program order; every other op is reached
+  // from one of them.
+  for (auto [k, op] : llvm::enumerate(ops)) {
+    bool used = llvm::any_of(op->getUsers(), [&](Operation *user) {
+      return opIndex.count(user) != 0;
+    });
+    if (used)
+      continue;
+    claimed[k] = true;
+    if (failed(link(k)))
+      return failure();
   }
 
   // Name the classes in order of first appearance.

@@ -5,7 +5,8 @@
 // op gets a unique variable; the variables that must be the same loop are
 // unioned (each op's operands share its affine dims, and a use of a linalg
 // result is inlined: the consumer's dims are unioned with the producer's
-// output dims); the classes are the logical index variables. A partial-order
+// output dims, once per use: a result used twice inlines a copy of its
+// producer); the classes are the logical index variables. A partial-order
 // graph (POG) over them collects the storage (mode) order of every sparse
 // operand and, optionally, each op's dataflow order (the order of its affine
 // dims). Its topological sorts are the concordant global loop orders.
@@ -29,11 +30,16 @@ namespace mlir::step {
 struct FusedIndexSpaceOptions {
   /// Add an edge between consecutive affine dims of every op (Alg. 1 step 3).
   bool dataflowEdges = true;
+  /// Inline a result into each further use as a copy of its producer (and
+  /// of the producer's producers), with fresh variables, as substitution
+  /// into the fused Einsum does (Alg. 1 step 2). Off: all uses of a result
+  /// share the producer's variables, as in FuseFlow's released code.
+  bool copyPerUse = true;
 };
 
 class FusedIndexSpace {
 public:
-  /// One loop dimension `d<dim>` of the `opIndex`-th analyzed op.
+  /// One loop dimension `d<dim>` of the `opIndex`-th op instance.
   struct LoopDim {
     unsigned opIndex;
     unsigned dim;
@@ -60,9 +66,20 @@ public:
   static FailureOr<FusedIndexSpace> build(func::FuncOp func,
                                           const FusedIndexSpaceOptions &opts);
 
+  /// The op instances: instance k < (number of linalg ops) is the k-th op
+  /// in program order; later ones are copies made by inlining a result
+  /// into a further use.
   llvm::ArrayRef<Operation *> getOps() const { return ops; }
-  /// `%N (linalg.matmul)`, as the values print in the function.
+  /// `%N (linalg.matmul)`, as the values print in the function, plus
+  /// ` copy C` for a copy.
   llvm::StringRef getOpLabel(unsigned opIndex) const { return labels[opIndex]; }
+  /// `op<N>` for op N in program order, `op<N>#<C>` for its C-th copy.
+  std::string getInstanceName(unsigned opIndex) const {
+    std::string s = "op" + std::to_string(opNumber[opIndex]);
+    if (copyNumber[opIndex])
+      s += "#" + std::to_string(copyNumber[opIndex]);
+    return s;
+  }
   llvm::ArrayRef<LoopDim> getLoopDims() const { return loopDims; }
   llvm::ArrayRef<IndexVar> getIndexVars() const { return vars; }
   llvm::ArrayRef<Edge> getEdges() const { return edges; }
@@ -83,6 +100,7 @@ public:
 private:
   llvm::SmallVector<Operation *> ops;
   llvm::SmallVector<std::string> labels;
+  llvm::SmallVector<unsigned> opNumber, copyNumber;
   llvm::SmallVector<LoopDim> loopDims;
   llvm::SmallVector<unsigned> firstDim; // per op, index of its d0 in loopDims
   llvm::SmallVector<unsigned> varOfDim; // loop dim -> index variable

@@ -60,20 +60,27 @@ struct FusionIndexSpacePass
   LogicalResult report(func::FuncOp f, llvm::raw_ostream &os) {
     FusedIndexSpaceOptions opts;
     opts.dataflowEdges = dataflowEdges;
+    opts.copyPerUse = copyPerUse;
     FailureOr<FusedIndexSpace> fis = FusedIndexSpace::build(f, opts);
     if (failed(fis))
       return failure();
     os << "fusion region @" << f.getSymName();
     if (auto id = f->getAttrOfType<IntegerAttr>("step.fusion_region"))
       os << " (step.fusion_region = " << id.getInt() << ")";
-    os << ": " << fis->getOps().size() << " linalg ops, "
-       << fis->getIndexVars().size() << " index variables\n";
+    unsigned numCopies = 0;
+    for (unsigned i = 0; i < fis->getOps().size(); ++i)
+      numCopies += fis->getInstanceName(i).find('#') != std::string::npos;
+    os << ": " << fis->getOps().size() - numCopies << " linalg ops, ";
+    if (numCopies)
+      os << numCopies << (numCopies == 1 ? " inlined copy, " : " inlined copies, ");
+    os << fis->getIndexVars().size() << " index variables\n";
     auto name = [&](unsigned v) -> llvm::StringRef {
       return fis->getIndexVars()[v].name;
     };
     os << "  ops:\n";
     for (unsigned i = 0; i < fis->getOps().size(); ++i) {
-      os << "    op" << i << " " << fis->getOpLabel(i) << ":";
+      os << "    " << fis->getInstanceName(i) << " " << fis->getOpLabel(i)
+         << ":";
       auto linalgOp = cast<linalg::LinalgOp>(fis->getOps()[i]);
       auto iters = linalgOp.getIteratorTypesArray();
       for (unsigned d = 0; d < linalgOp.getNumLoops(); ++d)
@@ -86,7 +93,7 @@ struct FusionIndexSpacePass
       os << "    " << v.name << ":";
       for (unsigned m : v.members) {
         const auto &ld = fis->getLoopDims()[m];
-        os << " op" << ld.opIndex << ".d" << ld.dim;
+        os << " " << fis->getInstanceName(ld.opIndex) << ".d" << ld.dim;
       }
       os << "\n";
     }

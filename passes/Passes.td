@@ -364,16 +364,24 @@ def StepFusionIndexSpace
     initializer and skipped) is a unique variable. The dims an op's operands
     share are one variable by construction; a use of a linalg result inlines
     the producer, so the consumer's dims for that operand are unioned with
-    the producer's output dims. The classes are the index variables, named
-    `i<N>`, or `u<N>` when a member is a reduction dim (each op's reduction
-    dims start as fresh variables, so a reduction is local to its expression
-    unless a tensor it indexes is shared). Numbers follow first appearance.
-    A variable that indexes a returned result is free (`i`) even where a
-    consumer reduces it. A result used by several ops is one tensor, as in
-    FuseFlow's released code: its dims are one set of variables for all
-    uses (softmax's max, shift and sum share the class dim). Per-use tensor
-    views (Alg. 1 step 4) and the permuted copy that breaks a cycle are not
-    done; function arguments are separate views per use.
+    the producer's output dims. With `copy-per-use` (default) a result used
+    N times is inlined N times: the first use takes the producer (`op<K>`),
+    each further use a copy (`op<K>#<C>`, with copies of its own producers)
+    whose variables are fresh, as substituting into one fused Einsum does;
+    this is the recomputation full fusion implies (softmax's max and sum
+    each recompute the logits). Without it, all uses of a result share the
+    producer's variables, as in FuseFlow's released code, which can force
+    unrelated loops together (GraphSAGE's fused neighbour and self terms
+    make the adjacency's row and column one variable: a cycle).
+
+    The classes are the index variables, named `u<N>` when they are a local
+    reduction (some member is a reduction dim and the variable does not
+    index a result the function returns; each op's reduction dims start as
+    fresh variables), else `i<N>`. Numbers follow first appearance, primary
+    instances in program order first. Function arguments are separate views
+    per use; tensor views of intermediates with their own mode orders
+    (Alg. 1 step 4), merging of equal views and the permuted copy that
+    breaks a cycle are not done.
 
     Partial-order edges (outer -> inner): each sparse operand's storage
     order (level l before level l+1 of its `#sparse_tensor.encoding`
@@ -412,6 +420,9 @@ def StepFusionIndexSpace
   let options = [
     Option<"dataflowEdges", "dataflow-edges", "bool", "true",
            "add edges from each op's dataflow order (Alg. 1 step 3)">,
+    Option<"copyPerUse", "copy-per-use", "bool", "true",
+           "inline a result into each further use as a fresh copy of its "
+           "producer; false: all uses share the producer's variables">,
     Option<"maxOrders", "max-orders", "unsigned", "20",
            "enumerate and print at most this many loop orders">,
     Option<"order", "order", "int64_t", "0",

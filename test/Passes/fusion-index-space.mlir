@@ -4,6 +4,7 @@
 // is out of range for the regions with a single order (SpMV).
 // RUN: not step-opt %s --split-input-file --step-fusion-index-space="dataflow-edges=false max-orders=4 order=1" -o /dev/null 2>%t.nodf | FileCheck %s --check-prefix=NODF
 // RUN: FileCheck %s --check-prefix=NODF-ERR < %t.nodf
+// RUN: not step-opt %s --split-input-file --step-fusion-index-space="copy-per-use=false" -o /dev/null 2>/dev/null | FileCheck %s --check-prefix=SHARED
 // The analysis leaves the IR unchanged.
 // RUN: step-opt %s --split-input-file --step-fusion-index-space="dataflow-edges=false" -o %t.ir > /dev/null
 // RUN: step-opt %s --split-input-file -o %t.ref
@@ -151,4 +152,58 @@ func.func @paper(%B: tensor<8x8xf32, #CSR>, %C: tensor<8x8xf32>, %a0: tensor<8x8
   %a = linalg.matmul ins(%B, %C : tensor<8x8xf32, #CSR>, tensor<8x8xf32>) outs(%a0 : tensor<8x8xf32>) -> tensor<8x8xf32>
   %e = linalg.matmul ins(%B, %a : tensor<8x8xf32, #CSR>, tensor<8x8xf32>) outs(%e0 : tensor<8x8xf32>) -> tensor<8x8xf32>
   return %e : tensor<8x8xf32>
+}
+
+// -----
+
+// A row normalization Y_ij = T_ij / sum_j T_ij of T = 2 X: T has two uses.
+// Inlined per use, the sum gets its own copy of T's producer (op0#1) and a
+// fresh reduction variable u0, so the sum's loop and Y's column loop are
+// free to nest either way: two orders. Shared (copy-per-use=false), the
+// sum's reduction is Y's column i1 and one order remains.
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+// CHECK-LABEL: fusion region @normalize: 3 linalg ops, 1 inlined copy, 3 index variables
+// CHECK-NEXT:   ops:
+// CHECK-NEXT:     op0 %0 (linalg.generic): d0=i0 d1=i1
+// CHECK-NEXT:     op1 %1 (linalg.generic): d0=i0 d1=u0(red)
+// CHECK-NEXT:     op2 %2 (linalg.generic): d0=i0 d1=i1
+// CHECK-NEXT:     op0#1 %0 (linalg.generic) copy 1: d0=i0 d1=u0
+// CHECK-NEXT:   index variables:
+// CHECK-NEXT:     i0: op0.d0 op1.d0 op2.d0 op0#1.d0
+// CHECK-NEXT:     i1: op0.d1 op2.d1
+// CHECK-NEXT:     u0: op1.d1 op0#1.d1
+// CHECK-NEXT:   edges:
+// CHECK-NEXT:     i0 -> i1: dataflow order of %0 (linalg.generic) (d0 before d1); dataflow order of %2 (linalg.generic) (d0 before d1)
+// CHECK-NEXT:     i0 -> u0: dataflow order of %1 (linalg.generic) (d0 before d1); dataflow order of %0 (linalg.generic) copy 1 (d0 before d1)
+// CHECK-NEXT:   loop orders: 2, first 2:
+// CHECK-NEXT:     #0: i0 i1 u0  (chosen)
+// CHECK-NEXT:     #1: i0 u0 i1
+// SHARED-LABEL: fusion region @normalize: 3 linalg ops, 2 index variables
+// SHARED-NEXT:    ops:
+// SHARED-NEXT:      op0 %0 (linalg.generic): d0=i0 d1=i1
+// SHARED-NEXT:      op1 %1 (linalg.generic): d0=i0 d1=i1(red)
+// SHARED-NEXT:      op2 %2 (linalg.generic): d0=i0 d1=i1
+// SHARED:         loop orders: 1, first 1:
+func.func @normalize(%X: tensor<4x8xf32>, %t0: tensor<4x8xf32>, %s0: tensor<4xf32>,
+                     %y0: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %t = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%X : tensor<4x8xf32>) outs(%t0 : tensor<4x8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.addf %a, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<4x8xf32>
+  %s = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%t : tensor<4x8xf32>) outs(%s0 : tensor<4xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.addf %o, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<4xf32>
+  %y = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%t, %s : tensor<4x8xf32>, tensor<4xf32>) outs(%y0 : tensor<4x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %r = arith.divf %a, %b : f32
+    linalg.yield %r : f32
+  } -> tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
 }
