@@ -100,8 +100,7 @@ FusedIndexSpace::build(func::FuncOp func, const FusedIndexSpaceOptions &opts) {
           expr.print(os);
           return op->emitError("fused index space: result #")
                  << k << " (" << s << ") of the index map of operand #"
-                 << operand.getOperandNumber()
-                 << " is not a loop dimension";
+                 << operand.getOperandNumber() << " is not a loop dimension";
         }
       }
     }
@@ -190,7 +189,8 @@ FusedIndexSpace::build(func::FuncOp func, const FusedIndexSpaceOptions &opts) {
         continue;
       unsigned p = opIndex[res.getOwner()];
       auto producer = cast<linalg::LinalgOp>(res.getOwner());
-      for (AffineExpr e : producer.getIndexingMapMatchingResult(res).getResults())
+      for (AffineExpr e :
+           producer.getIndexingMapMatchingResult(res).getResults())
         fis.vars[fis.varOfDim[dimId(p, e)]].reduction = false;
     }
   });
@@ -214,7 +214,8 @@ FusedIndexSpace::build(func::FuncOp func, const FusedIndexSpaceOptions &opts) {
   for (auto [idx, raw] : llvm::enumerate(fis.ops)) {
     auto op = cast<linalg::LinalgOp>(raw);
     for (OpOperand &operand : op->getOpOperands()) {
-      auto enc = sparse_tensor::getSparseTensorEncoding(operand.get().getType());
+      auto enc =
+          sparse_tensor::getSparseTensorEncoding(operand.get().getType());
       if (!enc)
         continue;
       AffineMap map = op.getMatchingIndexingMap(&operand);
@@ -231,9 +232,8 @@ FusedIndexSpace::build(func::FuncOp func, const FusedIndexSpaceOptions &opts) {
       if (dimToLvl)
         for (unsigned l = 0; l < rank; ++l)
           lvlDims[l] = dimToLvl.getDimPosition(l);
-      std::string why = "storage order of " +
-                        printValue(operand.get(), state) + " in " +
-                        fis.labels[idx];
+      std::string why = "storage order of " + printValue(operand.get(), state) +
+                        " in " + fis.labels[idx];
       for (unsigned l = 0; l + 1 < rank; ++l)
         addEdge(dimId(idx, map.getResult(lvlDims[l])),
                 dimId(idx, map.getResult(lvlDims[l + 1])), why);
@@ -257,8 +257,8 @@ unsigned FusedIndexSpace::getVar(unsigned opIndex, unsigned dim) const {
   return varOfDim[firstDim[opIndex] + dim];
 }
 
-llvm::ArrayRef<std::string>
-FusedIndexSpace::getEdgeOrigins(unsigned from, unsigned to) const {
+llvm::ArrayRef<std::string> FusedIndexSpace::getEdgeOrigins(unsigned from,
+                                                            unsigned to) const {
   for (const Edge &e : edges)
     if (e.from == from && e.to == to)
       return e.origins;

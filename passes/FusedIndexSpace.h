@@ -1,4 +1,5 @@
-//===- FusedIndexSpace.h - FuseFlow's IR #1 over one fusion region -*- C++ -*-===//
+//===- FusedIndexSpace.h - FuseFlow's IR #1 over one fusion region -*- C++
+//-*-===//
 //
 // The fused index space of one fusion-region function (FuseFlow, paper §5,
 // Alg. 1; reference/fuseflow.md §3.2): every loop dimension of every linalg
@@ -47,7 +48,7 @@ public:
   };
   /// A logical index variable: a class of unioned loop dims.
   struct IndexVar {
-    std::string name; // u<N> when `reduction`, else i<N>
+    std::string name;                    // u<N> when `reduction`, else i<N>
     llvm::SmallVector<unsigned> members; // indices into getLoopDims()
     /// A local reduction of the fused expression: some member is a reduction
     /// dim and the variable does not index a result the function returns.
@@ -91,7 +92,8 @@ public:
   std::optional<llvm::SmallVector<unsigned>> findCycle() const;
   /// The first `max` topological sorts in lexicographic order of variable
   /// numbers (variables are numbered by first appearance). Empty on a cycle.
-  llvm::SmallVector<llvm::SmallVector<unsigned>> enumerateOrders(unsigned max) const;
+  llvm::SmallVector<llvm::SmallVector<unsigned>>
+  enumerateOrders(unsigned max) const;
   /// The number of topological sorts, when there are at most 20 variables.
   std::optional<uint64_t> countOrders() const;
   /// The origins of the edge from -> to (empty when there is none).

@@ -37,9 +37,8 @@ struct FusionIndexSpacePass
     // marked function have every function analyzed.
     llvm::SmallVector<func::FuncOp> regions;
     bool anyMarked = false;
-    module.walk([&](func::FuncOp f) {
-      anyMarked |= f->hasAttr("step.fusion_region");
-    });
+    module.walk(
+        [&](func::FuncOp f) { anyMarked |= f->hasAttr("step.fusion_region"); });
     module.walk([&](func::FuncOp f) {
       if (f.isExternal())
         return;
@@ -72,7 +71,8 @@ struct FusionIndexSpacePass
       numCopies += fis->getInstanceName(i).find('#') != std::string::npos;
     os << ": " << fis->getOps().size() - numCopies << " linalg ops, ";
     if (numCopies)
-      os << numCopies << (numCopies == 1 ? " inlined copy, " : " inlined copies, ");
+      os << numCopies
+         << (numCopies == 1 ? " inlined copy, " : " inlined copies, ");
     os << fis->getIndexVars().size() << " index variables\n";
     auto name = [&](unsigned v) -> llvm::StringRef {
       return fis->getIndexVars()[v].name;
@@ -100,7 +100,8 @@ struct FusionIndexSpacePass
     os << "  edges:" << (fis->getEdges().empty() ? " none" : "") << "\n";
     for (const auto &e : fis->getEdges()) {
       os << "    " << name(e.from) << " -> " << name(e.to) << ":";
-      llvm::interleave(e.origins, os, [&](const std::string &s) { os << " " << s; }, ";");
+      llvm::interleave(
+          e.origins, os, [&](const std::string &s) { os << " " << s; }, ";");
       os << "\n";
     }
     if (auto cycle = fis->findCycle()) {
@@ -138,9 +139,10 @@ struct FusionIndexSpacePass
     if (order >= int64_t(orders.size()))
       return mlir::emitError(f.getLoc())
              << "fusion region @" << f.getSymName()
-             << ": order=" << int64_t(order) << " is out of range: "
-             << orders.size() << " loop orders enumerated (max-orders="
-             << unsigned(maxOrders) << ")";
+             << ": order=" << int64_t(order)
+             << " is out of range: " << orders.size()
+             << " loop orders enumerated (max-orders=" << unsigned(maxOrders)
+             << ")";
     return success();
   }
 };

@@ -23,8 +23,7 @@ int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   registry.insert<mlir::step::StepDialect, mlir::func::FuncDialect,
                   mlir::arith::ArithDialect, mlir::linalg::LinalgDialect,
-                  mlir::math::MathDialect,
-                  mlir::tensor::TensorDialect,
+                  mlir::math::MathDialect, mlir::tensor::TensorDialect,
                   mlir::sparse_tensor::SparseTensorDialect>();
   mlir::registerTransformsPasses();
   mlir::step::registerStepPasses();
