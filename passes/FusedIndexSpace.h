@@ -63,7 +63,9 @@ public:
   /// Analyzes the linalg ops of `func` (linalg.fill is an initializer and is
   /// skipped). Emits an error naming the op and fails on what it cannot
   /// model: an index map result that is not a plain loop dim, a sparse
-  /// encoding whose dimToLvl map is not a permutation.
+  /// encoding whose dimToLvl map is not a permutation, more than 256 op
+  /// instances after inlining every use. A cycle is not a failure here:
+  /// ask findCycle().
   static FailureOr<FusedIndexSpace> build(func::FuncOp func,
                                           const FusedIndexSpaceOptions &opts);
 
