@@ -352,4 +352,82 @@ def StepDynamicParallelize
   let dependentDialects = ["::mlir::step::StepDialect"];
 }
 
+def StepFusionIndexSpace
+    : Pass<"step-fusion-index-space", "::mlir::ModuleOp"> {
+  let summary = "print FuseFlow's fused index space and legal loop orders "
+                "per fusion region";
+  let description = [{
+    FuseFlow's IR #1 (reference/fuseflow.md §3.2, paper Alg. 1) for every
+    function marked `step.fusion_region` (every function with linalg ops
+    when none is marked). Every loop dim of every linalg op (named ops
+    through their indexing maps, and `linalg.generic`; `linalg.fill` is an
+    initializer and skipped) is a unique variable. The dims an op's operands
+    share are one variable by construction; a use of a linalg result inlines
+    the producer, so the consumer's dims for that operand are unioned with
+    the producer's output dims. With `copy-per-use` (default) a result used
+    N times is inlined N times: the first use takes the producer (`op<K>`),
+    each further use a copy (`op<K>#<C>`, with copies of its own producers)
+    whose variables are fresh, as substituting into one fused Einsum does;
+    this is the recomputation full fusion implies (softmax's max and sum
+    each recompute the logits). Without it, all uses of a result share the
+    producer's variables, as in FuseFlow's released code, which can force
+    unrelated loops together (GraphSAGE's fused neighbour and self terms
+    make the adjacency's row and column one variable: a cycle).
+
+    The classes are the index variables, named `u<N>` when they are a local
+    reduction (some member is a reduction dim and the variable does not
+    index a result the function returns; each op's reduction dims start as
+    fresh variables), else `i<N>`. Numbers follow first appearance, primary
+    instances in program order first. Function arguments are separate views
+    per use; tensor views of intermediates with their own mode orders
+    (Alg. 1 step 4), merging of equal views and the permuted copy that
+    breaks a cycle are not done.
+
+    Partial-order edges (outer -> inner): each sparse operand's storage
+    order (level l before level l+1 of its `#sparse_tensor.encoding`
+    dimToLvl map; dense operands add none) and, with `dataflow-edges`, each
+    op's dataflow order (d0 before d1 before ...). A cycle is an error
+    naming the variables and the ops whose edges close it. Otherwise the
+    topological sorts are the concordant global loop orders: their count
+    (exact up to 20 variables) and the first `max-orders` in lexicographic
+    order of variable numbers; `order=K` marks the K-th as chosen. The IR is
+    not changed.
+
+    Input:
+    ```mlir
+    #CSR = #sparse_tensor.encoding<{ map = (d0, d1) -> (d0 : dense, d1 : compressed) }>
+    func.func @spmv(%A: tensor<8x8xf32, #CSR>, %x: tensor<8xf32>,
+                    %y: tensor<8xf32>) -> tensor<8xf32> {
+      %r = linalg.matvec ins(%A, %x : tensor<8x8xf32, #CSR>, tensor<8xf32>)
+                         outs(%y : tensor<8xf32>) -> tensor<8xf32>
+      return %r : tensor<8xf32>
+    }
+    ```
+    Printed (stdout):
+    ```
+    fusion region @spmv: 1 linalg ops, 2 index variables
+      ops:
+        op0 %0 (linalg.matvec): d0=i0 d1=u0(red)
+      index variables:
+        i0: op0.d0
+        u0: op0.d1
+      edges:
+        i0 -> u0: storage order of %arg0 in %0 (linalg.matvec); dataflow order of %0 (linalg.matvec) (d0 before d1)
+      loop orders: 1, first 1:
+        #0: i0 u0  (chosen)
+    ```
+  }];
+  let options = [
+    Option<"dataflowEdges", "dataflow-edges", "bool", "true",
+           "add edges from each op's dataflow order (Alg. 1 step 3)">,
+    Option<"copyPerUse", "copy-per-use", "bool", "true",
+           "inline a result into each further use as a fresh copy of its "
+           "producer; false: all uses share the producer's variables">,
+    Option<"maxOrders", "max-orders", "unsigned", "20",
+           "enumerate and print at most this many loop orders">,
+    Option<"order", "order", "int64_t", "0",
+           "mark this loop order (0-based) as chosen; error if out of range">,
+  ];
+}
+
 #endif // STEP_PASSES_TD

@@ -1,8 +1,8 @@
 //===- step-opt.cpp - the step optimizer driver ---------------------------===//
 //
 // mlir-opt for the step toolchain: the step dialect, the upstream dialects
-// step programs come from (func, arith, linalg, tensor, sparse_tensor), the
-// step-* passes and the generic transformation passes.
+// step programs come from (func, arith, math, linalg, tensor,
+// sparse_tensor), the step-* passes and the generic transformation passes.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,6 +12,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SparseTensor/IR/SparseTensor.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -22,7 +23,7 @@ int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   registry.insert<mlir::step::StepDialect, mlir::func::FuncDialect,
                   mlir::arith::ArithDialect, mlir::linalg::LinalgDialect,
-                  mlir::tensor::TensorDialect,
+                  mlir::math::MathDialect, mlir::tensor::TensorDialect,
                   mlir::sparse_tensor::SparseTensorDialect>();
   mlir::registerTransformsPasses();
   mlir::step::registerStepPasses();
