@@ -430,4 +430,76 @@ def StepFusionIndexSpace
   ];
 }
 
+def StepFusionEstimate
+    : Pass<"step-fusion-estimate", "::mlir::ModuleOp"> {
+  let summary = "estimate ops and memory traffic of each fusion region "
+                "(FuseFlow's fusion heuristic)";
+  let description = [{
+    FuseFlow's fusion heuristic (reference/fuseflow.md §3.6; `StatVisitor`
+    in FuseFlow's released code) over the fused index space of
+    `--step-fusion-index-space`: same regions, variables and options, and
+    `order=K` picks the loop order. Non-interactive (FuseFlow prompts on
+    stdin): every index variable's extent comes from the ops' static loop
+    ranges, the density of a sparse argument's non-dense levels from
+    `density=NAME:P,...` (NAME is `argN`, the function argument index, or
+    an argument's name location `%A: tensor<..> loc("A")`; the name wins;
+    default 1.0). Counts are in elements. The IR is not changed.
+
+    Rules as the reference states them:
+    - Ops of a node = product of the coordinates of the scoped loops up to
+      its last own loop; mul/div nodes use all of them, add/sub (and
+      max/min) only those indexing the left operand (input 0); x2 when the
+      node has a reduction iterator.
+    - Writes of a returned result: per level in storage order, seg (the
+      coordinates outside the level) and crd (up to it), then the values;
+      every level, dense or not, as FuseFlow counts.
+    - Input reads (function arguments and constants; an inlined linalg
+      result is not read) times the coordinates of every scoped loop that
+      does not index the operand, x2 at the outermost loop.
+    Where the reference is silent, as FuseFlow's code does or our choice:
+    - One binary node per linalg op: mul if its body has a mulf/divf/muli/
+      div, else add if it has addf/subf/addi/subi/max/min, else no node
+      (0 ops; unary ops are not counted).
+    - The base read of an input is its value count (product of its levels'
+      coordinates); the loop multiplication and the x2 apply in mul/div
+      nodes only (the x2 is on every such input); add/sub inputs are read
+      once.
+    - Coordinates of a variable: extent x the product of the densities of
+      the distinct sparse arguments with a non-dense level on it (our
+      reading: the densities multiply, an intersection-rate estimate; the
+      reference prompts for it). Union (add) co-iteration is not modelled.
+    - Scope of an op: the loops of the chosen order up to its innermost own
+      loop, except loops it does not index whose members are all reduction
+      dims (another op's reduction, closed before it runs). Loops in scope
+      that it does not index recompute it: the cost of full fusion.
+
+    Input: SpMV, `%A: tensor<100x100xf32, #CSR>`, `density=arg0:0.1`:
+    ```mlir
+    %r = linalg.matvec ins(%A, %x : tensor<100x100xf32, #CSR>, tensor<100xf32>)
+                       outs(%y : tensor<100xf32>) -> tensor<100xf32>
+    ```
+    Printed (stdout):
+    ```
+    fusion estimate @spmv: order i0 u0
+      coords: i0=100 u0=100*0.1=10
+      op0 %0 (linalg.matvec): mul, reduction: ops 2000 (scope i0 u0); reads 4000 (%arg0 2000, %arg1 2000); writes 201
+      total @spmv: ops 2000, bytes 4201
+    module estimate: ops 2000, bytes 4201 (elements)
+    ```
+  }];
+  let options = [
+    Option<"dataflowEdges", "dataflow-edges", "bool", "true",
+           "as in --step-fusion-index-space">,
+    Option<"copyPerUse", "copy-per-use", "bool", "true",
+           "as in --step-fusion-index-space">,
+    Option<"order", "order", "int64_t", "0",
+           "estimate the K-th (0-based) loop order of each region">,
+    Option<"density", "density", "std::string", "\"\"",
+           "comma-separated NAME:P (NAME argN or an argument's loc name, "
+           "0 < P <= 1): density of that argument's non-dense levels; a "
+           "malformed entry is an error, a NAME matching no argument a "
+           "warning">,
+  ];
+}
+
 #endif // STEP_PASSES_TD
