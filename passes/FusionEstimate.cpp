@@ -310,7 +310,7 @@ struct FusionEstimatePass
       double reads = 0;
       std::string readList;
       for (OpOperand *operand : op.getDpsInputOperands()) {
-        if (!isa<RankedTensorType>(operand->get().getType()) ||
+        if (!isa<RankedTensorType, MemRefType>(operand->get().getType()) ||
             operand->get().getDefiningOp<linalg::LinalgOp>())
           continue;
         llvm::SmallVector<unsigned> opVars = levelVars(i, *operand);

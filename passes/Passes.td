@@ -468,6 +468,9 @@ def StepFusionEstimate
       the distinct sparse arguments with a non-dense level on it (our
       reading: the densities multiply, an intersection-rate estimate; the
       reference prompts for it). Union (add) co-iteration is not modelled.
+      P applies to each non-dense level of the argument (FuseFlow asks a
+      percentage per compressed level): a DCSR matrix at P has P x P of
+      its entries stored.
     - Scope of an op: the loops of the chosen order up to its innermost own
       loop, except loops it does not index whose members are all reduction
       dims (another op's reduction, closed before it runs). Loops in scope
