@@ -10,6 +10,8 @@
 // NOP: error: --step-fusion-estimate: bad density entry 'arg0': expected NAME:P
 // RUN: not step-opt %s --split-input-file --step-fusion-estimate="density=arg0:0.1,,arg1:abc" -mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 >/dev/null | FileCheck %s --check-prefix=NOTNUM
 // NOTNUM: error: --step-fusion-estimate: bad density entry 'arg1:abc'
+// RUN: not step-opt %s --split-input-file --step-fusion-estimate="order=1" -mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 >/dev/null | FileCheck %s --check-prefix=ORDER
+// ORDER: error: fusion region @spmv: order=1 is out of range: 1 loop orders
 // A key naming no argument of any region is a warning (likely a typo).
 // RUN: step-opt %s --split-input-file --step-fusion-estimate="density=Adj:0.1,arg9:0.1" -mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 >/dev/null | FileCheck %s --check-prefix=NOKEY
 // NOKEY: warning: --step-fusion-estimate: density key 'arg9' names no argument of any fusion region
