@@ -367,3 +367,21 @@ std::optional<uint64_t> FusedIndexSpace::countOrders() const {
   }
   return ways[(size_t(1) << n) - 1];
 }
+
+llvm::SmallVector<func::FuncOp>
+mlir::step::collectFusionRegions(ModuleOp module) {
+  llvm::SmallVector<func::FuncOp> regions;
+  bool anyMarked = false;
+  module.walk(
+      [&](func::FuncOp f) { anyMarked |= f->hasAttr("step.fusion_region"); });
+  module.walk([&](func::FuncOp f) {
+    if (f.isExternal())
+      return;
+    bool hasLinalg = f.walk([](linalg::LinalgOp) {
+                        return WalkResult::interrupt();
+                      }).wasInterrupted();
+    if (anyMarked ? f->hasAttr("step.fusion_region") : hasLinalg)
+      regions.push_back(f);
+  });
+  return regions;
+}

@@ -18,6 +18,7 @@
 #define STEP_PASSES_FUSEDINDEXSPACE_H
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/LogicalResult.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/SmallVector.h"
@@ -111,6 +112,11 @@ private:
   llvm::SmallVector<IndexVar> vars;
   llvm::SmallVector<Edge> edges;
 };
+
+/// The functions the fusion passes analyze: those marked
+/// `step.fusion_region` (the PyTorch frontend marks them), or, when none is
+/// marked (hand-written input), every function holding a linalg op.
+llvm::SmallVector<func::FuncOp> collectFusionRegions(ModuleOp module);
 
 } // namespace mlir::step
 

@@ -135,20 +135,7 @@ struct FusionEstimatePass
     }
     if (failed(parseDensity(module)))
       return signalPassFailure();
-    // The same region selection as --step-fusion-index-space.
-    llvm::SmallVector<func::FuncOp> regions;
-    bool anyMarked = false;
-    module.walk(
-        [&](func::FuncOp f) { anyMarked |= f->hasAttr("step.fusion_region"); });
-    module.walk([&](func::FuncOp f) {
-      if (f.isExternal())
-        return;
-      bool hasLinalg = f.walk([](linalg::LinalgOp) {
-                          return WalkResult::interrupt();
-                        }).wasInterrupted();
-      if (anyMarked ? f->hasAttr("step.fusion_region") : hasLinalg)
-        regions.push_back(f);
-    });
+    llvm::SmallVector<func::FuncOp> regions = collectFusionRegions(module);
     checkKeys(module, regions);
     llvm::raw_ostream &os = llvm::outs();
     double totalOps = 0, totalBytes = 0;

@@ -33,21 +33,7 @@ struct FusionIndexSpacePass
           << int64_t(order);
       return signalPassFailure();
     }
-    // The frontend marks fusion regions; hand-written inputs without any
-    // marked function have every function analyzed.
-    llvm::SmallVector<func::FuncOp> regions;
-    bool anyMarked = false;
-    module.walk(
-        [&](func::FuncOp f) { anyMarked |= f->hasAttr("step.fusion_region"); });
-    module.walk([&](func::FuncOp f) {
-      if (f.isExternal())
-        return;
-      bool hasLinalg = f.walk([](linalg::LinalgOp) {
-                          return WalkResult::interrupt();
-                        }).wasInterrupted();
-      if (anyMarked ? f->hasAttr("step.fusion_region") : hasLinalg)
-        regions.push_back(f);
-    });
+    llvm::SmallVector<func::FuncOp> regions = collectFusionRegions(module);
     bool failed = false;
     llvm::raw_ostream &os = llvm::outs();
     for (func::FuncOp f : regions)
