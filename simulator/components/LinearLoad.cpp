@@ -18,16 +18,9 @@ public:
       : OpComponent(op, ctx) {
     tile = makeTile(typeAttr("tile"));
     tile.readFromMu = true;
-    tensorShape = intsAttr("tensor_shape");
     view = intsAttr("view");
-    if (tensorShape.size() < 2)
-      error("tensor_shape needs at least two dims");
-    grid.assign(tensorShape.begin(), tensorShape.end() - 2);
-    if (tensorShape[tensorShape.size() - 2] % tile.rows ||
-        tensorShape.back() % tile.cols)
-      error("the tile does not divide the tensor");
-    grid.push_back(tensorShape[tensorShape.size() - 2] / tile.rows);
-    grid.push_back(tensorShape.back() / tile.cols);
+    tensor = tiledTensor(tile);
+    const std::vector<int64_t> &grid = tensor.grid;
     if (hasAttr("stride")) {
       stride = intsAttr("stride");
     } else {
@@ -45,35 +38,11 @@ public:
     if (par < 1)
       error("par_dispatch must be at least 1");
     port = ctx.memory->addClient(this, /*isWriter=*/false);
-    if (ctx.options.functional) {
-      std::string name = stringAttr("tensor");
-      auto it = ctx.inputs.find(name);
-      if (it == ctx.inputs.end())
-        error("functional mode needs the tensor '" + name +
-              "' bound (--bind " + name + "=FILE.npy)");
-      data = &it->second;
-      auto shapeStr = [](const std::vector<int64_t> &shape) {
-        std::string s = "[";
-        for (size_t i = 0; i < shape.size(); ++i)
-          s += (i ? ", " : "") + std::to_string(shape[i]);
-        return s + "]";
-      };
-      if (data->isInteger)
-        error("the tensor bound to '" + name +
-              "' holds integers; the load reads floats (bind a float32 or "
-              "float64 .npy)");
-      if (data->shape != tensorShape)
-        error("the tensor bound to '" + name + "' has the shape " +
-              shapeStr(data->shape) + "; the load reads " +
-              shapeStr(tensorShape));
-    }
   }
 
   Task run() override {
     bool hasRef = !inputs.empty();
-    int64_t gridTiles = 1;
-    for (int64_t g : grid)
-      gridTiles *= g;
+    int64_t gridTiles = tensor.tiles;
     while (true) {
       uint32_t refStop = 0;
       if (hasRef) {
@@ -95,8 +64,8 @@ public:
         ctx.offChipRead += timingBytes(tile);
         ctx.occupy(now, -tile.tileBytes());
         Value v = tile;
-        if (data)
-          v.data = readTile(address);
+        if (tensor.data)
+          v.data = tensor.readTile(tile, address);
         // The stop level: how many trailing view dims end here; past the
         // whole view, the reference element's own stop follows.
         uint32_t level = 0;
@@ -123,27 +92,11 @@ public:
   void onFinish() override { ctx.memory->clientFinished(now); }
 
 private:
-  /// The tile at grid address `a` of the bound tensor, row-major.
-  std::shared_ptr<const std::vector<float>> readTile(int64_t a) const {
-    int64_t gridCols = grid.back(), gridRows = grid[grid.size() - 2];
-    int64_t plane = a / (gridRows * gridCols);
-    int64_t rem = a % (gridRows * gridCols);
-    int64_t tr = rem / gridCols, tc = rem % gridCols;
-    int64_t rows = tensorShape[tensorShape.size() - 2], cols = tensorShape.back();
-    auto d = std::make_shared<std::vector<float>>(tile.rows * tile.cols);
-    for (int64_t r = 0; r < tile.rows; ++r)
-      for (int64_t c = 0; c < tile.cols; ++c)
-        (*d)[r * tile.cols + c] =
-            data->floats[plane * rows * cols + (tr * tile.rows + r) * cols +
-                         tc * tile.cols + c];
-    return d;
-  }
-
   Value tile;
-  std::vector<int64_t> tensorShape, view, stride, grid;
+  TiledTensor tensor;
+  std::vector<int64_t> view, stride;
   int64_t par = 1;
   int port = 0;
-  const Tensor *data = nullptr;
 };
 } // namespace
 

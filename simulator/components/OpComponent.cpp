@@ -221,3 +221,56 @@ std::unique_ptr<OpComponent> step::sim::createComponent(const proto::Operator &o
          ": unknown operator kind '", op.kind(), "'");
   return it->second(op, ctx);
 }
+
+OpComponent::TiledTensor OpComponent::tiledTensor(const Value &tile) const {
+  TiledTensor t;
+  t.shape = intsAttr("tensor_shape");
+  if (t.shape.size() < 2)
+    error("tensor_shape needs at least two dims");
+  int64_t rows = t.shape[t.shape.size() - 2], cols = t.shape.back();
+  if (rows % tile.rows || cols % tile.cols)
+    error("the tile does not divide the tensor");
+  t.grid.assign(t.shape.begin(), t.shape.end() - 2);
+  t.grid.push_back(rows / tile.rows);
+  t.grid.push_back(cols / tile.cols);
+  for (int64_t g : t.grid)
+    t.tiles *= g;
+  if (!ctx.options.functional)
+    return t;
+  std::string name = stringAttr("tensor");
+  auto it = ctx.inputs.find(name);
+  if (it == ctx.inputs.end())
+    error("functional mode needs the tensor '" + name + "' bound (--bind " +
+          name + "=FILE.npy)");
+  t.data = &it->second;
+  auto shapeStr = [](const std::vector<int64_t> &shape) {
+    std::string s = "[";
+    for (size_t i = 0; i < shape.size(); ++i)
+      s += (i ? ", " : "") + std::to_string(shape[i]);
+    return s + "]";
+  };
+  if (t.data->isInteger)
+    error("the tensor bound to '" + name +
+          "' holds integers; the load reads floats (bind a float32 or "
+          "float64 .npy)");
+  if (t.data->shape != t.shape)
+    error("the tensor bound to '" + name + "' has the shape " +
+          shapeStr(t.data->shape) + "; the load reads " + shapeStr(t.shape));
+  return t;
+}
+
+std::shared_ptr<const std::vector<float>>
+OpComponent::TiledTensor::readTile(const Value &tile, int64_t index) const {
+  int64_t gridCols = grid.back(), gridRows = grid[grid.size() - 2];
+  int64_t plane = index / (gridRows * gridCols);
+  int64_t rem = index % (gridRows * gridCols);
+  int64_t tr = rem / gridCols, tc = rem % gridCols;
+  int64_t rows = shape[shape.size() - 2], cols = shape.back();
+  auto d = std::make_shared<std::vector<float>>(tile.rows * tile.cols);
+  for (int64_t r = 0; r < tile.rows; ++r)
+    for (int64_t c = 0; c < tile.cols; ++c)
+      (*d)[r * tile.cols + c] =
+          data->floats[plane * rows * cols + (tr * tile.rows + r) * cols +
+                       tc * tile.cols + c];
+  return d;
+}

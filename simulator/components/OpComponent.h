@@ -122,6 +122,22 @@ public:
 
   /// Builds a tile value of the given proto type (dims must be static).
   Value makeTile(const proto::ElementType &type) const;
+
+  /// The off-chip tensor a load reads in tiles: its `tensor_shape`, the
+  /// row-major grid of `tile`-sized tiles over it (leading dims, then
+  /// rows / tile rows, then cols / tile cols) and, in functional mode, the
+  /// float tensor bound to the `tensor` attribute's name.
+  struct TiledTensor {
+    std::vector<int64_t> shape, grid;
+    int64_t tiles = 1; ///< tiles in the grid
+    const Tensor *data = nullptr;
+    /// Tile `index` of the grid, read from `data`.
+    std::shared_ptr<const std::vector<float>> readTile(const Value &tile,
+                                                       int64_t index) const;
+  };
+  /// Reads the attributes above; errors name the op (a tile that does not
+  /// divide the tensor, a missing or mismatched binding).
+  TiledTensor tiledTensor(const Value &tile) const;
 };
 
 /// How messages name a SimGraph operator: "'kind' at file:line:col".
