@@ -131,6 +131,24 @@ def write_rows_csv(path, columns, rows):
     write_atomically(path, write)
 
 
+def pyplot():
+    """matplotlib.pyplot with a file backend, or None (and a message)."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib not available: no plot")
+        return None
+    return plt
+
+
+def save_plot(fig, path):
+    fig.tight_layout()
+    write_atomically(path, lambda tmp: fig.savefig(tmp, dpi=120, format="png"))
+    print(f"wrote {path}")
+
+
 def tool(build, name):
     path = os.path.join(build, "bin", name)
     if not os.access(path, os.X_OK):
@@ -354,12 +372,8 @@ def dyn_tiling(a):
         print("PID: no static tiles to compare with")
     print(f"wrote {a.out}")
 
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("matplotlib not available: no plot")
+    plt = pyplot()
+    if plt is None:
         return
     fig, ax = plt.subplots(figsize=(6, 4))
     mb = 1 / (1 << 20)
@@ -385,10 +399,7 @@ def dyn_tiling(a):
     ax.set_ylabel("cycles")
     ax.set_title(f"{a.model} MoE layer, batch {a.batch}")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    plot = a.plot or os.path.splitext(a.out)[0] + ".png"
-    write_atomically(plot, lambda tmp: fig.savefig(tmp, dpi=120, format="png"))
-    print(f"wrote {plot}")
+    save_plot(fig, a.plot or os.path.splitext(a.out)[0] + ".png")
 
 
 # ---------------------------------------------------------------------------
@@ -517,12 +528,8 @@ def dyn_par(a):
               f"{r['cycles']:>10,} {r['seconds']:>6.2f}")
     print(f"wrote {a.out}")
 
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("matplotlib not available: no plot")
+    plt = pyplot()
+    if plt is None:
         return
     ids = [b for b, _ in batches]
     fig, ax = plt.subplots(figsize=(max(5, 1.2 * len(ids) + 2), 4))
@@ -536,10 +543,7 @@ def dyn_par(a):
     ax.set_ylabel("cycles")
     ax.set_title(f"attention decode, batch {a.batch_size}: static vs dynamic parallelization")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    plot = a.plot or os.path.splitext(a.out)[0] + ".png"
-    write_atomically(plot, lambda tmp: fig.savefig(tmp, dpi=120, format="png"))
-    print(f"wrote {plot}")
+    save_plot(fig, a.plot or os.path.splitext(a.out)[0] + ".png")
 
 
 
@@ -1014,12 +1018,8 @@ def time_mux(a):
                       f"cycles {100 * (r['cycles'] / base['cycles'] - 1):+.2f}% vs P={experts}")
     print(f"wrote {a.out}")
 
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("matplotlib not available: no plot")
+    plt = pyplot()
+    if plt is None:
         return
     ordered = sorted(rows, key=lambda r: -r["regions"])
     xs = [str(r["regions"]) for r in ordered]
@@ -1037,10 +1037,7 @@ def time_mux(a):
     h1, l1 = ax.get_legend_handles_labels()
     h2, l2 = ax2.get_legend_handles_labels()
     ax2.legend(h1 + h2, l1 + l2, loc="upper left", fontsize=8)
-    fig.tight_layout()
-    plot = a.plot or os.path.splitext(a.out)[0] + ".png"
-    write_atomically(plot, lambda tmp: fig.savefig(tmp, dpi=120, format="png"))
-    print(f"wrote {plot}")
+    save_plot(fig, a.plot or os.path.splitext(a.out)[0] + ".png")
 
 
 # ---------------------------------------------------------------------------
