@@ -81,8 +81,8 @@ void StreamBuilder::fillRegion(Region &region, TypeRange argTypes, Body body) {
   b.create<YieldOp>(loc, ValueRange{result});
 }
 
-IntegerAttr StreamBuilder::computeBwAttr() {
-  return computeBw ? b.getI64IntegerAttr(*computeBw) : IntegerAttr();
+IntegerAttr StreamBuilder::bwAttr(std::optional<int64_t> bw) {
+  return bw ? b.getI64IntegerAttr(*bw) : IntegerAttr();
 }
 
 //===----------------------------------------------------------------------===//
@@ -191,27 +191,12 @@ Value StreamBuilder::repeat(Value input, int64_t count) {
 }
 
 Value StreamBuilder::map(ValueRange inputs, Body body) {
-  if (!ready(inputs))
-    return {};
-  auto op = create<MapOp>(1, inputs, computeBwAttr(),
-                          /*write_back_mu=*/UnitAttr());
-  fillRegion(op.getBody(), elementTypes(inputs), body);
-  return finishRegionOp(op);
+  return mapWith(inputs, computeBw, /*writeBack=*/false, body);
 }
 
 Value StreamBuilder::accum(ValueRange inputs, int64_t rank, TileType acc,
                            Update update) {
-  if (!ready(inputs))
-    return {};
-  auto op = create<AccumOp>(1, inputs, static_cast<uint64_t>(rank),
-                            computeBwAttr(), /*write_back_mu=*/false);
-  fillRegion(op.getInit(), {}, [&](ValueRange) { return zeros(acc); });
-  SmallVector<Type> args{acc};
-  llvm::append_range(args, elementTypes(inputs));
-  if (!hasFailed)
-    fillRegion(op.getUpdate(), args,
-               [&](ValueRange a) { return update(a.front(), a.drop_front()); });
-  return finishRegionOp(op);
+  return accumWith(inputs, rank, acc, computeBw, update);
 }
 
 Value StreamBuilder::mapWith(ValueRange inputs, std::optional<int64_t> bw,
@@ -219,7 +204,7 @@ Value StreamBuilder::mapWith(ValueRange inputs, std::optional<int64_t> bw,
   if (!ready(inputs))
     return {};
   auto op = create<MapOp>(1, inputs,
-                          bw ? b.getI64IntegerAttr(*bw) : IntegerAttr(),
+                          bwAttr(bw),
                           writeBack ? b.getUnitAttr() : UnitAttr());
   fillRegion(op.getBody(), elementTypes(inputs), body);
   return finishRegionOp(op);
@@ -230,7 +215,7 @@ Value StreamBuilder::accumWith(ValueRange inputs, int64_t rank, TileType acc,
   if (!ready(inputs))
     return {};
   auto op = create<AccumOp>(1, inputs, static_cast<uint64_t>(rank),
-                            bw ? b.getI64IntegerAttr(*bw) : IntegerAttr(),
+                            bwAttr(bw),
                             /*write_back_mu=*/false);
   fillRegion(op.getInit(), {}, [&](ValueRange) { return zeros(acc); });
   SmallVector<Type> args{acc};

@@ -130,7 +130,8 @@ private:
   LogicalResult refineTypes(Operation *op);
   /// Adds the region's block with one argument per type and runs `body` in it.
   void fillRegion(Region &region, TypeRange argTypes, Body body);
-  IntegerAttr computeBwAttr();
+  /// The `compute_bw` attribute for `bw` (none when unset).
+  IntegerAttr bwAttr(std::optional<int64_t> bw);
 
   OpBuilder &b;
   Location loc;
