@@ -97,18 +97,11 @@ static LogicalResult validateAttention(const ModelConfig &config,
   auto positive = [&](llvm::StringRef what, int64_t v) {
     return requirePositive(os, what, v);
   };
-  if (!positive("the batch size", options.batch) ||
-      !positive("the head dimension", config.headDim) ||
+  if (!positive("the head dimension", config.headDim) ||
       !positive("the number of heads", config.numHeads) ||
       !positive("the number of KV heads", config.numKVHeads) ||
       !positive("the KV tile rows (tile_N)", options.kvTileRows) ||
       !positive("the KV-cache rows per request (max-kv)", options.maxKV))
-    return failure();
-  if (options.computeBw &&
-      !positive("the compute bandwidth", *options.computeBw))
-    return failure();
-  if (options.channelDepth &&
-      !positive("the channel depth", *options.channelDepth))
     return failure();
   if (config.numHeads % config.numKVHeads != 0) {
     os << "the " << config.numKVHeads << " KV heads do not divide the "
@@ -140,20 +133,20 @@ LogicalResult mlir::step::frontends::validate(LayerKind kind,
   auto positive = [&](llvm::StringRef what, int64_t v) {
     return requirePositive(os, what, v);
   };
+  // The schedule options every layer shares.
+  if (!positive("the batch size", options.batch) ||
+      (options.computeBw &&
+       !positive("the compute bandwidth", *options.computeBw)) ||
+      (options.channelDepth &&
+       !positive("the channel depth", *options.channelDepth)))
+    return failure();
   if (kind == LayerKind::Attention)
     return validateAttention(config, options, error);
-  if (!positive("the batch size", options.batch) ||
-      !positive("the hidden size (dim)", config.dim) ||
+  if (!positive("the hidden size (dim)", config.dim) ||
       !positive("the intermediate size (inter)", config.interDim) ||
       !positive("tile_F", options.tileF))
     return failure();
   if (options.tileRows && !positive("the token tile size", *options.tileRows))
-    return failure();
-  if (options.computeBw &&
-      !positive("the compute bandwidth", *options.computeBw))
-    return failure();
-  if (options.channelDepth &&
-      !positive("the channel depth", *options.channelDepth))
     return failure();
   if (config.interDim % options.tileF != 0) {
     os << "tile_F " << options.tileF
