@@ -430,6 +430,78 @@ def StepFusionIndexSpace
   ];
 }
 
+def StepLowerSparse : Pass<"step-lower-sparse", "::mlir::ModuleOp"> {
+  let summary = "lower each fusion region (linalg + sparse_tensor) to one "
+                "fused graph of SAM streams";
+  let description = [{
+    FuseFlow's lowering with cross-expression fusion (reference/fuseflow.md
+    §3.2-3.3) for every function marked `step.fusion_region` (every function
+    with linalg ops when none is marked). Each region `@F` becomes a new
+    function `@F_sam` of step sparse-stream ops (root, fiber_lookup,
+    intersect/union, locate, fiber_repeat, array_val, map, reduce, spacc,
+    val_write), which replace the module's functions. Run `--step-insert-broadcast`
+    after it (streams read twice get a broadcast).
+
+    - The fused expression: the region's result traced back through its
+      linalg ops (`linalg.generic` with arith/math bodies, named ops with a
+      region such as `linalg.matmul`; a reduction's output must be a
+      `linalg.fill` with its identity), every use of a result recomputed,
+      contraction chains merged into one fused Einsum.
+    - The loop order: topological sorts of the sparse operands' storage
+      orders and the result's row-major order, lexicographic over the
+      variables numbered top-down (each op's result variables, then its
+      reductions); `order=K` takes the K-th order this lowering accepts
+      (some orders need what it does not build: two result variables below
+      a reduction, i.e. a spacc of order 2). `@F_sam` records it as
+      `step.loop_order`.
+    - Joins follow the expression: products intersect, sums union (a side
+      without the variable makes the level dense: a dense scan unioned with
+      the sparse side); ReLU (`max(x, 0)`), negation and scaling keep their
+      operand's structure, `exp`/`log` make it dense. Dense operands are
+      located from joined coordinates.
+    - Reductions: `reduce` when the reduced variable is innermost, `spacc`
+      order 1 with `keep_empty` when one result variable lies below it.
+    - Tensors are bound by name (`step-sim --bind NAME=DIR`): an argument's
+      name location `%A: tensor<..> loc("A")`, else `argN`; dense arguments
+      read in another order than row-major are views `NAME@p0,p1` (the
+      permuted array, listed in `step.views`); the result is `output`
+      (dense; its values in row-major order).
+
+    Input:
+    ```mlir
+    #CSR = #sparse_tensor.encoding<{ map = (d0, d1) -> (d0 : dense, d1 : compressed) }>
+    func.func @spmv(%A: tensor<4x4xf32, #CSR> loc("A"), %x: tensor<4xf32> loc("x")) -> tensor<4xf32> {
+      %z = arith.constant 0.0 : f32
+      %e = tensor.empty() : tensor<4xf32>
+      %y0 = linalg.fill ins(%z : f32) outs(%e : tensor<4xf32>) -> tensor<4xf32>
+      %y = linalg.matvec ins(%A, %x : tensor<4x4xf32, #CSR>, tensor<4xf32>) outs(%y0 : tensor<4xf32>) -> tensor<4xf32>
+      return %y : tensor<4xf32>
+    }
+    ```
+    Output (abridged):
+    ```mlir
+    func.func @spmv_sam() attributes {step.loop_order = "v0,v1", ...} {
+      %r = step.root
+      %i, %ri = step.fiber_lookup %r tensor "A" mode 0 "dense" dim 4 : ...
+      %j, %rj = step.fiber_lookup %ri tensor "A" mode 1 "compressed" name "L0" : ...
+      %xj = step.locate %j, %rj, %xr dim 4 : ...      // x located at A's j
+      %va = step.array_val ... tensor "A"
+      %vx = step.array_val ... tensor "x"
+      %p = step.map %va, %vx { step.mul }
+      %y = step.reduce %p kind "add"
+      step.val_write %y tensor "output"
+    }
+    ```
+  }];
+  let options = [
+    Option<"order", "order", "int64_t", "0",
+           "use the K-th (0-based) accepted loop order of each region">,
+    Option<"maxTries", "max-tries", "uint64_t", "200000",
+           "give up after trying this many complete loop orders">,
+  ];
+  let dependentDialects = ["::mlir::step::StepDialect"];
+}
+
 def StepFusionEstimate
     : Pass<"step-fusion-estimate", "::mlir::ModuleOp"> {
   let summary = "estimate ops and memory traffic of each fusion region "

@@ -58,6 +58,8 @@ TileProgram::TileProgram(const proto::Region &region, const std::string &where,
       {"matmul", Op::Matmul},   {"add", Op::Add},
       {"sub", Op::Sub},         {"mul", Op::Mul},
       {"div", Op::Div},         {"exp", Op::Exp},
+      {"max", Op::Max},         {"log", Op::Log},
+      {"neg", Op::Neg},         {"const", Op::Const},
       {"silu", Op::Silu},       {"row_sum", Op::RowSum},
       {"row_max", Op::RowMax},  {"retile_rows", Op::RetileRows},
       {"split_rows", Op::SplitRows}, {"zeros", Op::Zeros},
@@ -98,8 +100,15 @@ TileProgram::TileProgram(const proto::Region &region, const std::string &where,
       op.cols = staticDim(t.result().tile().cols());
       op.elemBytes = scalarBytes(t.result().tile().scalar());
     }
-    size_t arity = op.kind == Op::Zeros ? 0
+    if (op.kind == Op::Const) {
+      auto a = t.attrs().find("value");
+      if (a == t.attrs().end())
+        fail(where, ": tile op 'const' has no 'value'");
+      op.constant = static_cast<float>(a->second.f());
+    }
+    size_t arity = (op.kind == Op::Zeros || op.kind == Op::Const) ? 0
                    : (op.kind == Op::Exp || op.kind == Op::Silu ||
+                      op.kind == Op::Log || op.kind == Op::Neg ||
                       op.kind == Op::RowSum || op.kind == Op::RowMax ||
                       op.kind == Op::SplitRows)
                        ? 1
@@ -179,9 +188,18 @@ std::vector<Value> TileProgram::evaluate(const std::vector<Value> &args,
       }
       break;
     }
+    case Op::Const: {
+      r = Value::tile(op.rows, op.cols, op.elemBytes);
+      r.validRows = r.rows;
+      if (functional)
+        r.data = std::make_shared<Data>(static_cast<size_t>(r.rows * r.cols),
+                                        op.constant);
+      break;
+    }
     case Op::Add:
     case Op::Sub:
     case Op::Mul:
+    case Op::Max:
     case Op::Div: {
       // A lazily shaped zeros tile takes the other operand's shape (only
       // then are operands copied: this is the hot path).
@@ -222,6 +240,7 @@ std::vector<Value> TileProgram::evaluate(const std::vector<Value> &args,
             float z = op.kind == Op::Add   ? x + y
                       : op.kind == Op::Sub ? x - y
                       : op.kind == Op::Mul ? x * y
+                      : op.kind == Op::Max ? std::max(x, y)
                                            : x / y;
             (*d)[i * cols + j] = z;
           }
@@ -230,16 +249,22 @@ std::vector<Value> TileProgram::evaluate(const std::vector<Value> &args,
       break;
     }
     case Op::Exp:
+    case Op::Log:
+    case Op::Neg:
     case Op::Silu: {
       const Value &a = operand(0);
       r = a;
       r.elemBytes = op.elemBytes;
       r.readFromMu = false;
-      flops += (op.kind == Op::Exp ? 4 : 8) * a.rows * a.cols;
+      flops += (op.kind == Op::Silu ? 8 : op.kind == Op::Neg ? 1 : 4) *
+               a.rows * a.cols;
       if (functional) {
         auto d = std::make_shared<Data>(*a.data);
         for (float &x : *d)
-          x = op.kind == Op::Exp ? std::exp(x) : x / (1.0f + std::exp(-x));
+          x = op.kind == Op::Exp   ? std::exp(x)
+              : op.kind == Op::Log ? std::log(x)
+              : op.kind == Op::Neg ? -x
+                                   : x / (1.0f + std::exp(-x));
         r.data = d;
       }
       break;

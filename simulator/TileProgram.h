@@ -53,8 +53,9 @@ private:
     enum Kind {
       Matmul, Add, Sub, Mul, Div, Exp, Silu, RowSum, RowMax, RetileRows,
       SplitRows, Zeros, SetOffset, RowAppend, CacheWriteAddr,
-      SignalReqAllRead
+      SignalReqAllRead, Max, Log, Neg, Const
     } kind;
+    float constant = 0; // const
     int64_t rowOffset = 0; // cache_write_addr
     std::vector<int> operands;
     bool transposeB = false;

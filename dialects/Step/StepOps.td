@@ -725,6 +725,7 @@ def Step_AddOp : Step_BinaryTileOp<"add", "sum">;
 def Step_SubOp : Step_BinaryTileOp<"sub", "difference">;
 def Step_MulOp : Step_BinaryTileOp<"mul", "product">;
 def Step_DivOp : Step_BinaryTileOp<"div", "quotient">;
+def Step_MaxOp : Step_BinaryTileOp<"max", "maximum">;
 
 class Step_UnaryTileOp<string mnemonic, string what, string flops> : Step_TileOp<mnemonic> {
   let summary = what # " of every element of a tile";
@@ -735,6 +736,8 @@ class Step_UnaryTileOp<string mnemonic, string what, string flops> : Step_TileOp
 }
 def Step_ExpOp : Step_UnaryTileOp<"exp", "exponential", "4">;
 def Step_SiluOp : Step_UnaryTileOp<"silu", "SiLU (x * sigmoid(x))", "8">;
+def Step_LogOp : Step_UnaryTileOp<"log", "natural logarithm", "4">;
+def Step_NegOp : Step_UnaryTileOp<"neg", "negation", "1">;
 
 class Step_RowReduceOp<string mnemonic, string what> : Step_TileOp<mnemonic> {
   let summary = "row-wise " # what # " of a tile";
@@ -792,6 +795,23 @@ def Step_ZerosOp : Step_Op<"zeros", [Pure,
   }];
   let results = (outs Step_AnyTile:$result);
   let assemblyFormat = "attr-dict `:` qualified(type($result))";
+}
+
+def Step_ConstOp : Step_Op<"const", [Pure,
+    DeclareOpInterfaceMethods<Step_TileOpInterface>]> {
+  let summary = "a tile filled with one constant (a scalar of an expression)";
+  let description = [{
+    A tile of the result type with every element `value`: the scalar
+    constants of a lowered linalg body (`arith.constant`), e.g. the 0 of a
+    ReLU written `max(x, 0)` or a softmax scale. Free.
+
+    ```mlir
+    %c = step.const 0.125 : !step.tile<1x1xf32>
+    ```
+  }];
+  let arguments = (ins F64Attr:$value);
+  let results = (outs Step_AnyTile:$result);
+  let assemblyFormat = "$value attr-dict `:` qualified(type($result))";
 }
 
 include "dialects/Step/StepAttentionOps.td"

@@ -233,7 +233,11 @@ def Step_SpaccOp : Step_InferredStreamOp<"spacc"> {
     coordinates j, outer coordinates i held over K and J (coordinate holds),
     and values. Each block (an i) sums the values by j across its K fibers
     and emits i, then the sorted j with their sums. Blocks without elements
-    emit nothing. Inputs are `[D.., I, K, J]`; results: outer coordinates
+    emit nothing, unless `keep_empty` is set: then every block emits its
+    inner fiber, empty or not (the outer coordinates of empty blocks are
+    still not emitted: a lowering that sets it aligns the result with the
+    outer level it already has, --step-lower-sparse). Inputs are
+    `[D.., I, K, J]`; results: outer coordinates
     `[D.., ragged<outer_name>]` (the blocks with elements), inner
     coordinates and values `[D.., ragged<outer_name>, ragged<name>]`.
 
@@ -248,11 +252,12 @@ def Step_SpaccOp : Step_InferredStreamOp<"spacc"> {
   }];
   let arguments = (ins Step_AnyStream:$inner, Step_AnyStream:$outer,
                        Step_AnyStream:$vals, Step_PosI64:$order,
-                       StrAttr:$name, StrAttr:$outer_name);
+                       StrAttr:$name, StrAttr:$outer_name,
+                       UnitAttr:$keep_empty);
   let results = (outs Step_AnyStream:$inner_crd, Step_AnyStream:$outer_crd,
                       Step_AnyStream:$result_vals);
   let assemblyFormat = [{
-    $inner `,` $outer `,` $vals `order` $order `name` $name `outer_name` $outer_name attr-dict `:` qualified(type($inner)) `,` qualified(type($outer)) `,` qualified(type($vals))
+    $inner `,` $outer `,` $vals `order` $order `name` $name `outer_name` $outer_name (`keep_empty` $keep_empty^)? attr-dict `:` qualified(type($inner)) `,` qualified(type($outer)) `,` qualified(type($vals))
   }];
 }
 

@@ -81,6 +81,7 @@ STEP_BINARY_TILE_OP(AddOp, "add")
 STEP_BINARY_TILE_OP(SubOp, "sub")
 STEP_BINARY_TILE_OP(MulOp, "mul")
 STEP_BINARY_TILE_OP(DivOp, "div")
+STEP_BINARY_TILE_OP(MaxOp, "max")
 #undef STEP_BINARY_TILE_OP
 
 #define STEP_UNARY_TILE_OP(OP, NAME, FLOPS)                                    \
@@ -97,6 +98,8 @@ STEP_BINARY_TILE_OP(DivOp, "div")
   }
 STEP_UNARY_TILE_OP(ExpOp, "exp", 4)
 STEP_UNARY_TILE_OP(SiluOp, "silu", 8)
+STEP_UNARY_TILE_OP(LogOp, "log", 4)
+STEP_UNARY_TILE_OP(NegOp, "neg", 1)
 #undef STEP_UNARY_TILE_OP
 
 #define STEP_ROW_REDUCE_OP(OP, NAME)                                           \
@@ -157,3 +160,5 @@ LogicalResult SplitRowsOp::verify() {
 sym::Expr SplitRowsOp::getFlops() { return c(0); }
 
 sym::Expr ZerosOp::getFlops() { return c(0); }
+
+sym::Expr ConstOp::getFlops() { return c(0); }

@@ -11,7 +11,8 @@
 // and on output 1 a stop with nothing pending is sent bare (an empty
 // fiber of outer coordinates). So an all-empty input gives outer [S0, D]
 // and inner [D]: the arrays a level writer builds stay consistent. N values
-// add 0. One input token per cycle; the emitted fiber
+// add 0. With keep_empty a block without elements emits an empty inner
+// fiber (a bare stop) instead of nothing. One input token per cycle; the emitted fiber
 // costs one cycle per coordinate (Comal's Spacc order 1 drains its map in
 // order, one token per cycle).
 //
@@ -30,6 +31,7 @@ public:
   Spacc(const proto::Operator &op, SimContext &ctx) : SamComponent(op, ctx) {
     if (intAttr("order") != 1)
       error("only order 1 is implemented");
+    keepEmpty = boolAttr("keep_empty");
   }
 
   Task flush(size_t o, std::optional<uint32_t> &pending) {
@@ -119,6 +121,15 @@ public:
         pendInner2 = n - 1;
         if (n >= 2)
           pendOuter = n - 2;
+      } else if (keepEmpty) {
+        // keep_empty: an empty inner fiber for this block (no outer
+        // coordinate: none was seen).
+        co_await flush(0, pendInner);
+        co_await flush(2, pendInner2);
+        pendInner = n - 1;
+        pendInner2 = n - 1;
+        if (n >= 2)
+          raise(pendOuter, n - 2, true);
       } else {
         // No fiber for this block: its stop can only raise the stop of an
         // emitted fiber (a bare stop would read as an empty fiber of a
@@ -137,6 +148,7 @@ public:
 
 private:
   std::optional<uint32_t> pendInner2;
+  bool keepEmpty = false;
 };
 } // namespace
 

@@ -975,7 +975,7 @@ def import_module(model, example_inputs, formats=None, fusion="per-layer", name=
         em.lines = []
         for u in units:
             _emit_unit(em, u)
-        args = ", ".join(f"%{v.name}: {em.ty(v)}" for v in ins)
+        args = ", ".join(f"%{v.name}: {em.ty(v)} loc(\"{v.name}\")" for v in ins)
         rtys = ", ".join(em.ty(v) for v in outs)
         head = (f"  func.func @{rname}({args}) -> ({rtys}) attributes "
                 f"{{step.fusion_region = {k} : i64, step.layers = [{', '.join(chr(34) + g + chr(34) for g in gname)}]}} {{")
@@ -995,7 +995,7 @@ def import_module(model, example_inputs, formats=None, fusion="per-layer", name=
         em.emit(f"{', '.join('%' + v.name for v in outs)} = func.call @{item[0]}("
                 f"{', '.join('%' + v.name for v in ins)}) : ({', '.join(em.ty(v) for v in ins)}) -> ({rtys})")
     fargs = low.args + low.params
-    args = ", ".join(f"%{v.name}: {em.ty(v)}" for v in fargs)
+    args = ", ".join(f"%{v.name}: {em.ty(v)} loc(\"{v.name}\")" for v in fargs)
     rtys = ", ".join(em.ty(v) for v in low.outputs)
     mod_name = name or type(model).__name__
     driver = "\n".join(

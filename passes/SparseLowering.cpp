@@ -1,0 +1,1278 @@
+//===- SparseLowering.cpp - linalg + sparse_tensor to SAM streams ---------===//
+//
+// --step-lower-sparse: FuseFlow's lowering (reference/fuseflow.md §3.2-3.3)
+// of every fusion-region function (linalg on tensors, sparse operands with
+// #sparse_tensor.encoding) into one step function of SAM streams.
+//
+// 1. Fused expression. The region's result is traced back through its
+//    linalg ops into a tree: every use of a result is a node of its own
+//    (recomputation, as substituting into one fused Einsum does). Each loop
+//    dim gets an index variable top-down: a child's output dims take the
+//    variables the parent's indexing map gives that operand, its reduction
+//    dims fresh ones. A contraction (sum of a product) used as a factor of
+//    another contraction is merged into it (one product, the union of the
+//    reductions): the fused Einsum of a matmul chain.
+// 2. Global order. Backtracking topological sorts of the partial order
+//    given by every sparse operand's storage order and the dense result's
+//    row-major order, enumerated lexicographically over the variables
+//    numbered top-down (outputs before reductions: inner-product first);
+//    the `order`-th one this lowering accepts is used.
+// 3. Scopes. Node n iterates It(n): the parent's variables up to n's last
+//    output (its context: recomputation over the others) plus its own
+//    reductions, in global order. The levels It(n) shares with its parent
+//    (those above its first reduction) are the same streams; the levels
+//    below are private. Reductions go innermost first: `reduce` when the
+//    reduction variable is innermost, `spacc` of order 1 (keep_empty) when
+//    one output variable lies below it, which re-emits that variable: the
+//    parent joins it as a computed participant (values as references).
+// 4. Joins (the fusion table's merge cells). At each level the operands
+//    holding the variable participate, combined as the expression says:
+//    products intersect, sums union; an operand lacking the variable in a
+//    sum makes the level dense (a dense scan unioned with the sparse ones);
+//    max(x, 0), negation and a product with a constant keep x's structure.
+//    Compressed levels are scanned and joined; dense operands are located
+//    from the joined coordinates when a reference is at hand. A join that
+//    feeds more than one reference passes its coordinates once per
+//    reference (the same set joined with itself).
+// 5. Values. References are repeated to the node's innermost level, read
+//    by array_val, combined by one map of the body's arithmetic (tile ops),
+//    then reduced. A dense result is written by val_write after a final
+//    level-by-level densification (a union with a dense scan).
+//
+// Dense operands whose storage order is not the global order are read as
+// permuted views named `<tensor>@<p0>,<p1>..` (the driver writes them);
+// a sparse operand traversed against its storage order is an error, as are
+// sparse results and the other cases named in the errors below.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/Step/StepDialect.h"
+#include "dialects/Step/StepOps.h"
+#include "passes/FusedIndexSpace.h"
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SparseTensor/IR/SparseTensor.h"
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+
+namespace mlir::step {
+#define GEN_PASS_DEF_STEPLOWERSPARSE
+#include "passes/Passes.h.inc"
+} // namespace mlir::step
+
+using namespace mlir;
+using mlir::step::StreamType;
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// The fused expression
+//===----------------------------------------------------------------------===//
+
+/// Scalar arithmetic of a linalg body over operand slots.
+struct BExpr {
+  enum Kind { Slot, Const, Add, Sub, Mul, Div, Max, Exp, Log, Neg } kind;
+  int slot = -1;
+  double value = 0;
+  std::shared_ptr<BExpr> a, b;
+};
+using BPtr = std::shared_ptr<BExpr>;
+
+BPtr mk(BExpr::Kind k, BPtr a = nullptr, BPtr b = nullptr) {
+  auto e = std::make_shared<BExpr>();
+  e->kind = k;
+  e->a = std::move(a);
+  e->b = std::move(b);
+  return e;
+}
+
+struct Node {
+  bool leaf = false;
+  Operation *op = nullptr; // producer (op nodes) for messages
+  // Leaf: a function argument.
+  std::string tensor;
+  SmallVector<int64_t> shape;
+  SmallVector<unsigned> lvlToDim; // storage level -> tensor dim
+  SmallVector<bool> compressed;   // per storage level
+  SmallVector<int> dimVars;       // variable per tensor dim
+  // Op: body over slots, the children per slot.
+  SmallVector<Node *> slots;
+  BPtr body;
+  std::string reduceKind; // "" (none), "add", "max"
+  SmallVector<int> outVars; // per output dim
+  SmallVector<int> redVars;
+  // Scope (filled per order).
+  SmallVector<int> W, It;
+  SmallVector<struct Level *> lv; // per It entry
+  Node *parent = nullptr;
+};
+
+struct Participant {
+  Node *node; // leaf slot or computed child
+  Node *user; // the node whose It this level belongs to (leaf's user)
+  int leafLevel = -1; // storage level scanned (leaves)
+  bool computed = false;
+};
+
+/// A join expression at one level.
+struct JExpr {
+  enum Kind { Top, Part, Inter, Uni, Dense } kind = Top;
+  int part = -1;
+  std::vector<JExpr> kids;
+};
+
+struct Level {
+  int var;
+  Level *up = nullptr; // previous level of the scope
+  Node *owner;         // the node that created it
+  SmallVector<Participant> parts;
+  std::optional<JExpr> join; // combined over every node sharing it
+  bool denseOutput = false;
+  // Built:
+  Value crd;
+  std::map<Node *, Value> refOf; // participant node -> its ref (or values)
+  bool built = false;
+};
+
+struct Lowering {
+  func::FuncOp func;
+  Node *root = nullptr;
+  std::vector<std::unique_ptr<Node>> nodes;
+  std::vector<std::unique_ptr<Level>> levels;
+  int numVars = 0;
+  SmallVector<int64_t> varSize;
+  std::string error;
+  Operation *errorOp = nullptr;
+
+  Node *newNode() {
+    nodes.push_back(std::make_unique<Node>());
+    return nodes.back().get();
+  }
+  int newVar(int64_t size) {
+    varSize.push_back(size);
+    return numVars++;
+  }
+  bool fail(Operation *op, const Twine &msg) {
+    if (error.empty()) {
+      error = msg.str();
+      errorOp = op;
+    }
+    return false;
+  }
+
+  //--- building the tree ---------------------------------------------------
+
+  BPtr bodyExpr(Value v, Block &block, unsigned numInputs, Operation *where,
+                bool &ok) {
+    if (auto arg = dyn_cast<BlockArgument>(v)) {
+      if (arg.getOwner() != &block || arg.getArgNumber() >= numInputs) {
+        ok = fail(where, "the body reads its output operand outside the "
+                         "reduction");
+        return nullptr;
+      }
+      auto e = mk(BExpr::Slot);
+      e->slot = arg.getArgNumber();
+      return e;
+    }
+    Operation *op = v.getDefiningOp();
+    if (auto c = dyn_cast_or_null<arith::ConstantOp>(op)) {
+      auto f = dyn_cast<FloatAttr>(c.getValue());
+      if (!f) {
+        ok = fail(op, "only float constants are lowered");
+        return nullptr;
+      }
+      auto e = mk(BExpr::Const);
+      e->value = f.getValueAsDouble();
+      return e;
+    }
+    auto bin = [&](BExpr::Kind k) {
+      return mk(k, bodyExpr(op->getOperand(0), block, numInputs, where, ok),
+                bodyExpr(op->getOperand(1), block, numInputs, where, ok));
+    };
+    auto un = [&](BExpr::Kind k) {
+      return mk(k, bodyExpr(op->getOperand(0), block, numInputs, where, ok));
+    };
+    if (isa_and_nonnull<arith::AddFOp>(op))
+      return bin(BExpr::Add);
+    if (isa_and_nonnull<arith::SubFOp>(op))
+      return bin(BExpr::Sub);
+    if (isa_and_nonnull<arith::MulFOp>(op))
+      return bin(BExpr::Mul);
+    if (isa_and_nonnull<arith::DivFOp>(op))
+      return bin(BExpr::Div);
+    if (isa_and_nonnull<arith::MaximumFOp, arith::MaxNumFOp>(op))
+      return bin(BExpr::Max);
+    if (isa_and_nonnull<math::ExpOp>(op))
+      return un(BExpr::Exp);
+    if (isa_and_nonnull<math::LogOp>(op))
+      return un(BExpr::Log);
+    if (isa_and_nonnull<arith::NegFOp>(op))
+      return un(BExpr::Neg);
+    ok = fail(op ? op : where, "cannot lower this op in a linalg body" +
+                                   (op ? (": " + op->getName().getStringRef())
+                                       : Twine("")));
+    return nullptr;
+  }
+
+  static bool isProductOfSlots(const BPtr &e) {
+    if (e->kind == BExpr::Slot)
+      return true;
+    return e->kind == BExpr::Mul && isProductOfSlots(e->a) &&
+           isProductOfSlots(e->b);
+  }
+
+  /// A node for `v` used with the variables `vars` (one per tensor dim).
+  Node *build(Value v, ArrayRef<int> vars) {
+    auto arg = dyn_cast<BlockArgument>(v);
+    if (arg && arg.getOwner()->getParentOp() == func.getOperation()) {
+      Node *n = newNode();
+      n->leaf = true;
+      auto tt = cast<RankedTensorType>(v.getType());
+      n->shape.assign(tt.getShape().begin(), tt.getShape().end());
+      n->tensor = argName(arg.getArgNumber());
+      n->dimVars.assign(vars.begin(), vars.end());
+      unsigned rank = tt.getRank();
+      if (auto enc = sparse_tensor::getSparseTensorEncoding(tt)) {
+        AffineMap m = enc.getDimToLvl();
+        for (unsigned l = 0; l < m.getNumResults(); ++l) {
+          auto d = dyn_cast<AffineDimExpr>(m.getResult(l));
+          if (!d) {
+            fail(func, "sparse operand '" + n->tensor +
+                           "': only permutation dimToLvl maps are lowered");
+            return nullptr;
+          }
+          n->lvlToDim.push_back(d.getPosition());
+          n->compressed.push_back(
+              enc.getLvlType(l) != sparse_tensor::LevelFormat::Dense);
+        }
+      } else {
+        for (unsigned d = 0; d < rank; ++d) {
+          n->lvlToDim.push_back(d);
+          n->compressed.push_back(false);
+        }
+      }
+      return n;
+    }
+    Operation *op = v.getDefiningOp();
+    auto lop = dyn_cast_or_null<linalg::LinalgOp>(op);
+    if (!lop || isa<linalg::FillOp>(op)) {
+      fail(op ? op : func.getOperation(),
+           "cannot lower the producer of a linalg operand" +
+               (op ? (": " + op->getName().getStringRef()) : Twine("")));
+      return nullptr;
+    }
+    if (lop.getNumDpsInits() != 1) {
+      fail(op, "only linalg ops with one result are lowered");
+      return nullptr;
+    }
+    Node *n = newNode();
+    n->op = op;
+    unsigned numLoops = lop.getNumLoops();
+    SmallVector<int> loopVar(numLoops, -1);
+    AffineMap outMap = lop.getMatchingIndexingMap(lop.getDpsInitOperand(0));
+    auto iters = lop.getIteratorTypesArray();
+    SmallVector<int64_t> ranges = lop.getStaticLoopRanges();
+    for (unsigned r = 0; r < outMap.getNumResults(); ++r) {
+      auto d = dyn_cast<AffineDimExpr>(outMap.getResult(r));
+      if (!d) {
+        fail(op, "only plain loop dims in indexing maps are lowered");
+        return nullptr;
+      }
+      loopVar[d.getPosition()] = vars[r];
+    }
+    for (unsigned d = 0; d < numLoops; ++d)
+      if (loopVar[d] < 0) {
+        if (iters[d] != utils::IteratorType::reduction) {
+          fail(op, "a parallel loop dim that does not index the result");
+          return nullptr;
+        }
+        loopVar[d] = newVar(ranges[d]);
+        n->redVars.push_back(loopVar[d]);
+      }
+    n->outVars.assign(vars.begin(), vars.end());
+    // Body.
+    bool ok = true;
+    Block &block = lop->getRegion(0).front();
+    unsigned numInputs = lop.getNumDpsInputs();
+    auto yield = cast<linalg::YieldOp>(block.getTerminator());
+    Value y = yield.getOperand(0);
+    if (!n->redVars.empty()) {
+      Operation *comb = y.getDefiningOp();
+      BlockArgument outArg = block.getArgument(numInputs);
+      if (!comb || comb->getNumOperands() != 2 ||
+          !isa<arith::AddFOp, arith::MaximumFOp, arith::MaxNumFOp>(comb)) {
+        fail(op, "a reduction must combine with addf or maximumf");
+        return nullptr;
+      }
+      Value other;
+      if (comb->getOperand(0) == outArg)
+        other = comb->getOperand(1);
+      else if (comb->getOperand(1) == outArg)
+        other = comb->getOperand(0);
+      else {
+        fail(op, "a reduction must combine the output with one value");
+        return nullptr;
+      }
+      n->reduceKind = isa<arith::AddFOp>(comb) ? "add" : "max";
+      n->body = bodyExpr(other, block, numInputs, op, ok);
+      // The output operand must be a fill with the reduction's identity.
+      Value init = lop.getDpsInitOperand(0)->get();
+      auto fill = init.getDefiningOp<linalg::FillOp>();
+      auto cst = fill ? fill.getInputs()[0].getDefiningOp<arith::ConstantOp>()
+                      : arith::ConstantOp();
+      auto f = cst ? dyn_cast<FloatAttr>(cst.getValue()) : FloatAttr();
+      double id = n->reduceKind == "add" ? 0.0 : -INFINITY;
+      if (!f || (f.getValueAsDouble() != id &&
+                 !(n->reduceKind == "max" && std::isinf(f.getValueAsDouble()))))
+        return fail(op, "a reduction's output must be a linalg.fill with "
+                        "its identity (0 for a sum, -inf for a max)"),
+               nullptr;
+    } else {
+      n->body = bodyExpr(y, block, numInputs, op, ok);
+    }
+    if (!ok)
+      return nullptr;
+    // Operands.
+    for (unsigned i = 0; i < numInputs; ++i) {
+      OpOperand *operand = lop.getDpsInputOperand(i);
+      AffineMap m = lop.getMatchingIndexingMap(operand);
+      SmallVector<int> cv;
+      for (AffineExpr r : m.getResults()) {
+        auto d = dyn_cast<AffineDimExpr>(r);
+        if (!d) {
+          fail(op, "only plain loop dims in indexing maps are lowered");
+          return nullptr;
+        }
+        cv.push_back(loopVar[d.getPosition()]);
+      }
+      Node *c = build(operand->get(), cv);
+      if (!c)
+        return nullptr;
+      c->parent = n;
+      n->slots.push_back(c);
+    }
+    // Merge contraction factors (the fused Einsum of a matmul chain).
+    if (n->reduceKind == "add" && isProductOfSlots(n->body)) {
+      SmallVector<Node *> slots;
+      std::function<BPtr(const BPtr &)> subst = [&](const BPtr &e) -> BPtr {
+        if (e->kind == BExpr::Mul)
+          return mk(BExpr::Mul, subst(e->a), subst(e->b));
+        Node *c = n->slots[e->slot];
+        if (!c->leaf && c->reduceKind == "add" && isProductOfSlots(c->body)) {
+          llvm::append_range(n->redVars, c->redVars);
+          // Re-number c's slots into n's.
+          std::function<BPtr(const BPtr &)> inner = [&](const BPtr &f) -> BPtr {
+            if (f->kind == BExpr::Mul)
+              return mk(BExpr::Mul, inner(f->a), inner(f->b));
+            auto s = mk(BExpr::Slot);
+            s->slot = slots.size();
+            c->slots[f->slot]->parent = n;
+            slots.push_back(c->slots[f->slot]);
+            return s;
+          };
+          return inner(c->body);
+        }
+        auto s = mk(BExpr::Slot);
+        s->slot = slots.size();
+        slots.push_back(c);
+        return s;
+      };
+      n->body = subst(n->body);
+      n->slots = std::move(slots);
+    }
+    return n;
+  }
+
+  std::string argName(unsigned i) {
+    // The argument's name location (`%A: tensor<..> loc("A")`), else argN.
+    if (auto l = dyn_cast<NameLoc>(func.getArgument(i).getLoc()))
+      return l.getName().str();
+    return "arg" + std::to_string(i);
+  }
+
+  //--- orders ----------------------------------------------------------------
+
+  /// Variables numbered top-down: outputs, then reductions, then children.
+  SmallVector<int> numbering;
+  void numberVars() {
+    std::vector<bool> seen(numVars, false);
+    std::function<void(Node *)> walk = [&](Node *n) {
+      auto add = [&](int v) {
+        if (!seen[v]) {
+          seen[v] = true;
+          numbering.push_back(v);
+        }
+      };
+      if (n->leaf) {
+        for (unsigned l = 0; l < n->lvlToDim.size(); ++l)
+          add(n->dimVars[n->lvlToDim[l]]);
+        return;
+      }
+      for (int v : n->outVars)
+        add(v);
+      for (int v : n->redVars)
+        add(v);
+      for (Node *c : n->slots)
+        walk(c);
+    };
+    walk(root);
+  }
+
+  std::vector<std::set<int>> preds; // var -> vars that must precede it
+  void collectEdges() {
+    preds.assign(numVars, {});
+    for (int v = 1; v < (int)root->outVars.size(); ++v)
+      preds[root->outVars[v]].insert(root->outVars[v - 1]);
+    for (auto &np : nodes) {
+      Node *n = np.get();
+      if (!n->leaf || !llvm::is_contained(n->compressed, true))
+        continue;
+      for (unsigned l = 1; l < n->lvlToDim.size(); ++l) {
+        int a = n->dimVars[n->lvlToDim[l - 1]], b = n->dimVars[n->lvlToDim[l]];
+        if (a != b)
+          preds[b].insert(a);
+      }
+    }
+  }
+
+  /// Calls `f` on topological sorts in lexicographic order of `numbering`
+  /// until it returns true or `budget` complete orders were tried.
+  bool enumerate(const std::function<bool(ArrayRef<int>)> &f,
+                 uint64_t &budget) {
+    SmallVector<int> cur;
+    std::vector<bool> used(numVars, false);
+    std::function<bool()> rec = [&]() -> bool {
+      if (cur.size() == (size_t)numVars) {
+        if (budget == 0)
+          return true;
+        --budget;
+        return f(cur);
+      }
+      for (int v : numbering) {
+        if (used[v])
+          continue;
+        bool ready = true;
+        for (int p : preds[v])
+          ready &= used[p];
+        if (!ready)
+          continue;
+        used[v] = true;
+        cur.push_back(v);
+        if (rec())
+          return true;
+        cur.pop_back();
+        used[v] = false;
+      }
+      return false;
+    };
+    return rec();
+  }
+
+  //--- scopes under an order ------------------------------------------------
+
+  SmallVector<int> pos;
+  std::string why; // why the last order was rejected
+
+  bool before(int a, int b) const { return pos[a] < pos[b]; }
+  SmallVector<int> sorted(SmallVector<int> v) const {
+    llvm::sort(v, [&](int a, int b) { return pos[a] < pos[b]; });
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+    return v;
+  }
+
+  Level *newLevel(int var, Level *up, Node *owner) {
+    levels.push_back(std::make_unique<Level>());
+    Level *l = levels.back().get();
+    l->var = var;
+    l->up = up;
+    l->owner = owner;
+    return l;
+  }
+
+  /// The scopes of `n` and its subtree; `n->W` is set by the parent.
+  bool scope(Node *n, ArrayRef<Level *> parentLv, ArrayRef<int> parentIt) {
+    SmallVector<int> it(n->W.begin(), n->W.end());
+    llvm::append_range(it, n->redVars);
+    n->It = sorted(it);
+    int firstRed = n->It.size();
+    for (unsigned k = 0; k < n->It.size(); ++k)
+      if (llvm::is_contained(n->redVars, n->It[k])) {
+        firstRed = k;
+        break;
+      }
+    // Private output/context variables (below a reduction): at most one,
+    // the innermost of W, re-emitted by a spacc.
+    unsigned privateW = 0;
+    for (unsigned k = firstRed; k < n->It.size(); ++k)
+      privateW += !llvm::is_contained(n->redVars, n->It[k]);
+    if (privateW > 1 ||
+        (privateW == 1 && llvm::is_contained(n->redVars, n->It.back()) &&
+         n->It.size() >= 2 &&
+         !llvm::is_contained(n->redVars, n->It[n->It.size() - 2]))) {
+      why = "more than one result variable below a reduction";
+      return false;
+    }
+    if (privateW == 1) {
+      // Reduce innermost first: each step must be reduce (innermost is a
+      // reduction) or spacc (the one below is the private variable).
+      SmallVector<int> s(n->It.begin(), n->It.end());
+      while (true) {
+        bool any = false;
+        for (int v : s)
+          any |= llvm::is_contained(n->redVars, v);
+        if (!any)
+          break;
+        if (llvm::is_contained(n->redVars, s.back())) {
+          s.pop_back();
+        } else if (s.size() >= 3 &&
+                   llvm::is_contained(n->redVars, s[s.size() - 2])) {
+          s.erase(s.end() - 2);
+        } else {
+          why = "a reduction with two variables below it, or outermost "
+                "with a result variable below it";
+          return false;
+        }
+      }
+    }
+    n->lv.clear();
+    for (unsigned k = 0; k < n->It.size(); ++k) {
+      if ((int)k < firstRed) {
+        assert(k < parentLv.size() && parentIt[k] == n->It[k]);
+        n->lv.push_back(parentLv[k]);
+      } else {
+        n->lv.push_back(newLevel(n->It[k], k ? n->lv[k - 1] : nullptr, n));
+      }
+    }
+    for (Node *c : n->slots) {
+      if (c->leaf)
+        continue;
+      int last = -1;
+      for (int v : c->outVars)
+        if (last < 0 || before(last, v))
+          last = v;
+      c->W.clear();
+      for (int v : n->It)
+        if (!before(last, v))
+          c->W.push_back(v);
+      for (int v : c->outVars)
+        if (!llvm::is_contained(c->W, v)) {
+          why = "an operand's variable outside its consumer";
+          return false;
+        }
+      if (!scope(c, n->lv, n->It))
+        return false;
+    }
+    return true;
+  }
+
+  /// Participation of slot expression `e` of `n` at level `l`.
+  JExpr joinOf(Node *n, const BPtr &e, Level *l) {
+    switch (e->kind) {
+    case BExpr::Slot:
+      return joinOfNode(n->slots[e->slot], n, l);
+    case BExpr::Const:
+      return JExpr{};
+    case BExpr::Mul:
+    case BExpr::Div: {
+      JExpr a = joinOf(n, e->a, l);
+      JExpr b = e->kind == BExpr::Mul ? joinOf(n, e->b, l) : JExpr{};
+      if (e->kind == BExpr::Div) // x / y keeps x's zeros
+        return a;
+      if (a.kind == JExpr::Top)
+        return b;
+      if (b.kind == JExpr::Top)
+        return a;
+      JExpr r;
+      r.kind = JExpr::Inter;
+      r.kids = {a, b};
+      return r;
+    }
+    case BExpr::Max:
+      // max(x, 0) keeps x's structure (ReLU).
+      if (e->b->kind == BExpr::Const && e->b->value == 0)
+        return joinOf(n, e->a, l);
+      if (e->a->kind == BExpr::Const && e->a->value == 0)
+        return joinOf(n, e->b, l);
+      [[fallthrough]];
+    case BExpr::Add:
+    case BExpr::Sub: {
+      JExpr a = joinOf(n, e->a, l), b = joinOf(n, e->b, l);
+      JExpr r;
+      r.kind = JExpr::Uni;
+      if (a.kind == JExpr::Top && b.kind == JExpr::Top)
+        return JExpr{};
+      // A side without the variable: every coordinate (the level is dense).
+      r.kids = {a.kind == JExpr::Top ? JExpr{JExpr::Dense, -1, {}} : a,
+                b.kind == JExpr::Top ? JExpr{JExpr::Dense, -1, {}} : b};
+      return r;
+    }
+    case BExpr::Neg:
+      return joinOf(n, e->a, l);
+    case BExpr::Exp:
+    case BExpr::Log: {
+      // f(0) != 0: every coordinate.
+      JExpr a = joinOf(n, e->a, l);
+      if (a.kind == JExpr::Top)
+        return a;
+      JExpr r;
+      r.kind = JExpr::Uni;
+      r.kids = {JExpr{JExpr::Dense, -1, {}}, a};
+      return r;
+    }
+    }
+    return JExpr{};
+  }
+
+  /// How node `c` (a slot of `user`) takes part in level `l`.
+  JExpr joinOfNode(Node *c, Node *user, Level *l) {
+    if (c->leaf) {
+      for (unsigned lvl = 0; lvl < c->lvlToDim.size(); ++lvl)
+        if (c->dimVars[c->lvlToDim[lvl]] == l->var) {
+          JExpr r;
+          r.kind = JExpr::Part;
+          r.part = l->parts.size();
+          l->parts.push_back({c, user, (int)lvl, false});
+          return r;
+        }
+      return JExpr{}; // repeated over it
+    }
+    if (!llvm::is_contained(c->W, l->var))
+      return JExpr{};
+    for (Level *x : c->lv)
+      if (x == l) // shared: the child's own operands join here
+        return joinOf(c, c->body, l);
+    // Computed: the child re-emits this variable from its spacc.
+    JExpr r;
+    r.kind = JExpr::Part;
+    r.part = l->parts.size();
+    l->parts.push_back({c, user, -1, true});
+    return r;
+  }
+
+  bool planJoins() {
+    for (auto &lp : levels) {
+      Level *l = lp.get();
+      l->parts.clear();
+      l->join = joinOf(l->owner, l->owner->body, l);
+      if (l->denseOutput && l->join->kind != JExpr::Top) {
+        JExpr u;
+        u.kind = JExpr::Uni;
+        u.kids = {JExpr{JExpr::Dense, -1, {}}, *l->join};
+        l->join = u;
+      }
+    }
+    return true;
+  }
+
+  Node *top = nullptr; // the dense result: an identity node above the root
+
+  bool tryOrder(ArrayRef<int> order) {
+    pos.assign(numVars, 0);
+    for (unsigned k = 0; k < order.size(); ++k)
+      pos[order[k]] = k;
+    levels.clear();
+    for (auto &np : nodes)
+      np->lv.clear(), np->It.clear(), np->W.clear();
+    if (!top) {
+      top = newNode();
+      auto e = mk(BExpr::Slot);
+      e->slot = 0;
+      top->body = e;
+      top->slots.push_back(root);
+      top->outVars = root->outVars;
+      root->parent = top;
+    }
+    top->W = sorted(SmallVector<int>(root->outVars.begin(),
+                                     root->outVars.end()));
+    top->It = top->W;
+    for (unsigned k = 0; k < top->W.size(); ++k) {
+      top->lv.push_back(newLevel(top->W[k], k ? top->lv[k - 1] : nullptr, top));
+      top->lv.back()->denseOutput = true;
+    }
+    root->W = top->W;
+    if (!scope(root, top->lv, top->It))
+      return false;
+    // Sparse leaves must be scanned in storage order (dense ones may be read
+    // as permuted views).
+    for (auto &np : nodes) {
+      Node *n = np.get();
+      if (!n->leaf || !llvm::is_contained(n->compressed, true))
+        continue;
+      for (unsigned l = 1; l < n->lvlToDim.size(); ++l)
+        if (!before(n->dimVars[n->lvlToDim[l - 1]],
+                    n->dimVars[n->lvlToDim[l]])) {
+          why = "sparse operand '" + n->tensor + "' against its storage order";
+          return false;
+        }
+    }
+    return planJoins();
+  }
+
+  //--- emission -------------------------------------------------------------
+
+  OpBuilder *b = nullptr;
+  Location loc;
+  explicit Lowering(Location l) : loc(l) {}
+  int nameCounter = 0;
+  std::map<Node *, Value> valueOf;      // node -> values at depth W (or It)
+  std::map<std::pair<Node *, Level *>, Value> refAt; // leaf -> ref at level
+  std::map<Node *, Value> spaccCrd;     // computed node -> re-emitted crd
+
+  std::string fresh(StringRef p) { return (p + Twine(nameCounter++)).str(); }
+
+  Value root0() { return b->create<mlir::step::RootOp>(loc).getResult(); }
+
+  /// The levels of a scope from the top down to `l`.
+  SmallVector<Level *> chain(Level *l) {
+    SmallVector<Level *> c;
+    for (; l; l = l->up)
+      c.push_back(l);
+    std::reverse(c.begin(), c.end());
+    return c;
+  }
+
+  Value repeatTo(Value v, Level *from, Level *to) {
+    // Repeat `v` (at depth `from`, or the root when null) down to `to`.
+    SmallVector<Level *> c = chain(to);
+    bool started = from == nullptr;
+    for (Level *l : c) {
+      if (!started) {
+        if (l == from)
+          started = true;
+        continue;
+      }
+      v = b->create<mlir::step::FiberRepeatOp>(loc, v, crdOf(l)).getResult();
+    }
+    return v;
+  }
+
+  /// A leaf's reference at level `l` of its user's scope (the ref it has
+  /// after level l's join, or repeated over l when it lacks l's variable).
+  Value leafRef(Node *t, Node *user, Level *l) {
+    auto key = std::make_pair(t, l);
+    auto it = refAt.find(key);
+    if (it != refAt.end())
+      return it->second;
+    if (!l)
+      return refAt[key] = root0();
+    buildLevel(l);
+    auto f = l->refOf.find(t);
+    Value r;
+    if (f != l->refOf.end())
+      r = f->second;
+    else
+      r = b->create<mlir::step::FiberRepeatOp>(loc, leafRef(t, user, l->up),
+                                         crdOf(l))
+              .getResult();
+    return refAt[key] = r;
+  }
+
+  Value crdOf(Level *l) {
+    buildLevel(l);
+    return l->crd;
+  }
+
+  /// Scans level `lvl` of leaf `t` under the reference at `up`.
+  std::pair<Value, Value> scan(Node *t, Node *user, unsigned lvl, Level *up,
+                               Level *here) {
+    Value parent = leafRef(t, user, up);
+    int64_t size = t->shape[t->lvlToDim[lvl]];
+    std::string name = viewName(t);
+    if (t->compressed[lvl]) {
+      auto op = b->create<mlir::step::FiberLookupOp>(
+          loc, parent, name, lvl, "compressed", IntegerAttr(),
+          b->getStringAttr(fresh("L")));
+      return {op.getCrd(), op.getRefs()};
+    }
+    unsigned mode = viewMode(t, lvl);
+    auto op = b->create<mlir::step::FiberLookupOp>(loc, parent, name, mode, "dense",
+                                             b->getI64IntegerAttr(size),
+                                             StringAttr());
+    (void)here;
+    return {op.getCrd(), op.getRefs()};
+  }
+
+  /// Dense leaves are read in the global order of their variables: a
+  /// permuted view when that is not their storage order.
+  SmallVector<unsigned> viewPerm(Node *t) {
+    SmallVector<unsigned> dims;
+    for (unsigned d = 0; d < t->dimVars.size(); ++d)
+      dims.push_back(d);
+    if (llvm::is_contained(t->compressed, true))
+      return SmallVector<unsigned>(t->lvlToDim.begin(), t->lvlToDim.end());
+    llvm::stable_sort(dims, [&](unsigned a, unsigned c) {
+      return pos[t->dimVars[a]] < pos[t->dimVars[c]];
+    });
+    return dims;
+  }
+  std::string viewName(Node *t) {
+    if (llvm::is_contained(t->compressed, true))
+      return t->tensor;
+    SmallVector<unsigned> p = viewPerm(t);
+    bool identity = true;
+    for (unsigned i = 0; i < p.size(); ++i)
+      identity &= p[i] == i;
+    if (identity)
+      return t->tensor;
+    std::string s = t->tensor + "@";
+    for (unsigned i = 0; i < p.size(); ++i)
+      s += (i ? "," : "") + std::to_string(p[i]);
+    views.insert({s, t->tensor});
+    return s;
+  }
+  unsigned viewMode(Node *t, unsigned lvl) {
+    if (llvm::is_contained(t->compressed, true))
+      return lvl;
+    SmallVector<unsigned> p = viewPerm(t);
+    unsigned dim = t->lvlToDim[lvl];
+    return llvm::find(p, dim) - p.begin();
+  }
+  std::map<std::string, std::string> views;
+
+  /// Dense leaves are scanned by their view's level order, which is the
+  /// global order: level index of variable `v` in that order.
+  int leafLevelOf(Node *t, int var) {
+    if (llvm::is_contained(t->compressed, true)) {
+      for (unsigned l = 0; l < t->lvlToDim.size(); ++l)
+        if (t->dimVars[t->lvlToDim[l]] == var)
+          return l;
+      return -1;
+    }
+    for (unsigned d = 0; d < t->dimVars.size(); ++d)
+      if (t->dimVars[d] == var)
+        return d; // storage level == dim for dense leaves
+    return -1;
+  }
+
+  struct Joined {
+    Value crd;
+    std::vector<std::pair<int, Value>> refs; // participant -> ref/values
+    bool dense = false;
+  };
+
+  /// The coordinate and reference stream a single participant offers.
+  std::pair<Value, Value> offer(Level *l, const Participant &p) {
+    if (p.computed) {
+      Value vals = nodeValue(p.node);
+      return {spaccCrd.at(p.node), vals};
+    }
+    int lvl = leafLevelOf(p.node, l->var);
+    return scan(p.node, p.user, lvl, l->up, l);
+  }
+
+  bool isDenseLeafPart(Level *l, int i) {
+    const Participant &p = l->parts[i];
+    return !p.computed && !p.node->compressed[p.leafLevel];
+  }
+
+  Joined emitJoin(Level *l, const JExpr &e) {
+    if (e.kind == JExpr::Top || e.kind == JExpr::Dense)
+      return emitDense(l, JExpr{});
+    Joined j;
+    if (e.kind == JExpr::Part) {
+      auto [c, r] = offer(l, l->parts[e.part]);
+      j.crd = c;
+      j.refs.push_back({e.part, r});
+      j.dense = isDenseLeafPart(l, e.part);
+      return j;
+    }
+    if (e.kind == JExpr::Uni)
+      for (const JExpr &k : e.kids)
+        if (k.kind == JExpr::Dense ||
+            (k.kind == JExpr::Part && isDenseLeafPart(l, k.part)))
+          return emitDense(l, e); // every coordinate
+    SmallVector<Joined> sparse;
+    SmallVector<int> denseParts;
+    for (const JExpr &k : e.kids) {
+      if (k.kind == JExpr::Part && isDenseLeafPart(l, k.part)) {
+        denseParts.push_back(k.part);
+        continue;
+      }
+      if (k.kind == JExpr::Top)
+        continue;
+      sparse.push_back(emitJoin(l, k));
+    }
+    if (sparse.empty()) {
+      // Only dense leaves: scan the first, locate the others.
+      Joined first = emitJoin(l, JExpr{JExpr::Part, denseParts[0], {}});
+      for (unsigned i = 1; i < denseParts.size(); ++i)
+        first = locateInto(l, first, denseParts[i]);
+      first.dense = true;
+      return first;
+    }
+    Joined r = sparse.size() == 1 ? sparse[0] : joinAll(e.kind, sparse);
+    for (int p : denseParts)
+      r = locateInto(l, r, p);
+    return r;
+  }
+
+  Joined joinAll(JExpr::Kind kind, ArrayRef<Joined> parts) {
+    SmallVector<Value> crds, refs;
+    for (const Joined &p : parts)
+      for (auto &[i, r] : p.refs) {
+        crds.push_back(p.crd);
+        refs.push_back(r);
+      }
+    std::string name = fresh(kind == JExpr::Uni ? "U" : "X");
+    Operation *op;
+    if (kind == JExpr::Uni)
+      op = b->create<mlir::step::UnionOp>(loc, crds, refs, name);
+    else
+      op = b->create<mlir::step::IntersectOp>(loc, crds, refs, name);
+    Joined j;
+    j.crd = op->getResult(0);
+    unsigned k = 1;
+    for (const Joined &p : parts)
+      for (auto &[i, r] : p.refs)
+        j.refs.push_back({i, op->getResult(k++)});
+    return j;
+  }
+
+  Joined locateInto(Level *l, Joined j, int part) {
+    // A real reference to pass through, if any.
+    Value ref;
+    for (auto &[i, r] : j.refs)
+      if (isa<mlir::step::RefType>(cast<StreamType>(r.getType()).getElementType())) {
+        ref = r;
+        break;
+      }
+    const Participant &p = l->parts[part];
+    if (!ref) {
+      Joined d = emitJoin(l, JExpr{JExpr::Part, part, {}});
+      return joinAll(JExpr::Inter, {j, d});
+    }
+    Value parent = leafRef(p.node, p.user, l->up);
+    int64_t size = p.node->shape[p.node->lvlToDim[p.leafLevel]];
+    auto op = b->create<mlir::step::LocateOp>(loc, j.crd, ref, parent,
+                                        b->getI64IntegerAttr(size));
+    j.refs.push_back({part, op.getDenseRef()});
+    b->create<mlir::step::SinkOp>(loc, op.getOutCrd());
+    b->create<mlir::step::SinkOp>(loc, op.getOutRef());
+    return j;
+  }
+
+  /// Every coordinate of the level's variable: a dense scan unioned with
+  /// the sparse participants; dense leaves located.
+  Joined emitDense(Level *l, const JExpr &e) {
+    SmallVector<int> dense;
+    SmallVector<Joined> sparse;
+    auto take = [&](const JExpr &k) {
+      if (k.kind == JExpr::Dense || k.kind == JExpr::Top)
+        return;
+      if (k.kind == JExpr::Part && isDenseLeafPart(l, k.part))
+        dense.push_back(k.part);
+      else
+        sparse.push_back(emitJoin(l, k));
+    };
+    if (e.kind == JExpr::Uni)
+      for (const JExpr &k : e.kids)
+        take(k);
+    else
+      take(e);
+    Joined j;
+    if (!dense.empty()) {
+      j = emitJoin(l, JExpr{JExpr::Part, dense[0], {}});
+    } else {
+      // A generator: a dense level of the variable's size.
+      Value parent = l->up ? generatorRef(l->up) : root0();
+      auto op = b->create<mlir::step::FiberLookupOp>(
+          loc, parent, "_gen", 0, "dense",
+          b->getI64IntegerAttr(varSize[l->var]), StringAttr());
+      j.crd = op.getCrd();
+      j.refs.push_back({-1, op.getRefs()});
+    }
+    if (!sparse.empty()) {
+      SmallVector<Joined> ps{j};
+      llvm::append_range(ps, sparse);
+      j = joinAll(JExpr::Uni, ps);
+    }
+    for (unsigned i = 1; i < dense.size(); ++i)
+      j = locateInto(l, j, dense[i]);
+    j.dense = true;
+    return j;
+  }
+
+  /// A reference stream at level `l` for generators below it.
+  Value generatorRef(Level *l) {
+    buildLevel(l);
+    if (!l->refOf.count(nullptr)) {
+      // Any stream of l's shape works as a parent: repeat a root.
+      l->refOf[nullptr] = repeatTo(root0(), nullptr, l);
+    }
+    return l->refOf[nullptr];
+  }
+
+  void buildLevel(Level *l) {
+    if (l->built)
+      return;
+    l->built = true;
+    JExpr e = l->join ? *l->join : JExpr{};
+    Joined j = emitJoin(l, e);
+    l->crd = j.crd;
+    for (auto &[i, r] : j.refs) {
+      if (i < 0) {
+        l->refOf[nullptr] = r;
+        continue;
+      }
+      const Participant &p = l->parts[i];
+      if (p.computed)
+        joinedValues[{p.node, l}] = r;
+      else
+        l->refOf[p.node] = r;
+    }
+  }
+  std::map<std::pair<Node *, Level *>, Value> joinedValues;
+
+  /// Tile ops of a body expression over the map's arguments.
+  Value emitBody(OpBuilder &rb, const BPtr &e, ValueRange args, Type tile) {
+    auto bin = [&](auto tag) {
+      using OpT = decltype(tag);
+      return rb.create<OpT>(loc, emitBody(rb, e->a, args, tile),
+                            emitBody(rb, e->b, args, tile))
+          .getResult();
+    };
+    switch (e->kind) {
+    case BExpr::Slot:
+      return args[e->slot];
+    case BExpr::Const:
+      return rb.create<mlir::step::ConstOp>(loc, tile, rb.getF64FloatAttr(e->value))
+          .getResult();
+    case BExpr::Add:
+      return bin(mlir::step::AddOp());
+    case BExpr::Sub:
+      return bin(mlir::step::SubOp());
+    case BExpr::Mul:
+      return bin(mlir::step::MulOp());
+    case BExpr::Div:
+      return bin(mlir::step::DivOp());
+    case BExpr::Max:
+      return bin(mlir::step::MaxOp());
+    case BExpr::Exp:
+      return rb.create<mlir::step::ExpOp>(loc, emitBody(rb, e->a, args, tile));
+    case BExpr::Log:
+      return rb.create<mlir::step::LogOp>(loc, emitBody(rb, e->a, args, tile));
+    case BExpr::Neg:
+      return rb.create<mlir::step::NegOp>(loc, emitBody(rb, e->a, args, tile));
+    }
+    return {};
+  }
+
+  /// The value stream of node `n` at depth W(n) (after its reductions).
+  Value nodeValue(Node *n) {
+    auto it = valueOf.find(n);
+    if (it != valueOf.end())
+      return it->second;
+    Level *inner = n->lv.empty() ? nullptr : n->lv.back();
+    SmallVector<Value> ins;
+    for (Node *c : n->slots) {
+      if (c->leaf) {
+        Value r = leafRef(c, n, inner);
+        ins.push_back(
+            b->create<mlir::step::ArrayValOp>(loc, r, viewName(c), IntegerAttr())
+                .getResult());
+        continue;
+      }
+      // The child's values at the level where they meet n's scope: the
+      // joined values at a computed level, or its own depth when shared.
+      Level *at = c->W.empty() ? nullptr : n->lv[c->W.size() - 1];
+      Value v;
+      auto jv = joinedValues.find({c, at});
+      if (jv != joinedValues.end()) {
+        v = jv->second;
+      } else {
+        buildLevel(at);
+        auto jv2 = joinedValues.find({c, at});
+        v = jv2 != joinedValues.end() ? jv2->second : nodeValue(c);
+      }
+      ins.push_back(repeatTo(v, at, inner));
+    }
+    auto tile = mlir::step::TileType::get(b->getContext(), ::step::sym::constant(1),
+                                          ::step::sym::constant(1),
+                                          b->getF32Type());
+    Value val;
+    if (n->body->kind == BExpr::Slot) {
+      val = ins[n->body->slot];
+    } else {
+      auto map = b->create<mlir::step::MapOp>(loc, ins[0].getType(), ins,
+                                             IntegerAttr(), UnitAttr());
+      Region &r = map.getBody();
+      Block *blk = new Block();
+      r.push_back(blk);
+      for (unsigned i = 0; i < ins.size(); ++i)
+        blk->addArgument(tile, loc);
+      OpBuilder rb = OpBuilder::atBlockEnd(blk);
+      Value y = emitBody(rb, n->body, blk->getArguments(), tile);
+      rb.create<mlir::step::YieldOp>(loc, ValueRange{y});
+      (void)mlir::step::refreshResultTypes(map.getOperation());
+      val = map.getResult();
+    }
+    // Reductions, innermost first. `cs` are the coordinate streams of the
+    // current levels (a spacc re-emits the innermost one).
+    SmallVector<int> s(n->It.begin(), n->It.end());
+    SmallVector<Value> cs;
+    for (Level *l : n->lv)
+      cs.push_back(crdOf(l));
+    auto isRed = [&](int v) { return llvm::is_contained(n->redVars, v); };
+    while (llvm::any_of(s, isRed)) {
+      if (isRed(s.back())) {
+        val = b->create<mlir::step::ReduceOp>(loc, val, n->reduceKind).getResult();
+        s.pop_back();
+        cs.pop_back();
+        continue;
+      }
+      // spacc over the reduction above the innermost (private) variable;
+      // the outer coordinates are held over the two levels below.
+      size_t k = s.size();
+      Value outer = cs[k - 3];
+      outer = b->create<mlir::step::FiberRepeatOp>(loc, outer, cs[k - 2]).getResult();
+      outer = b->create<mlir::step::FiberRepeatOp>(loc, outer, cs[k - 1]).getResult();
+      auto sp = b->create<mlir::step::SpaccOp>(loc, cs[k - 1], outer, val, 1,
+                                         fresh("A"), fresh("B"));
+      sp->setAttr("keep_empty", b->getUnitAttr());
+      b->create<mlir::step::SinkOp>(loc, sp.getOuterCrd());
+      val = sp.getResultVals();
+      spaccCrd[n] = sp.getInnerCrd();
+      s.erase(s.end() - 2);
+      cs.erase(cs.end() - 2);
+      cs.back() = sp.getInnerCrd();
+    }
+    return valueOf[n] = val;
+  }
+};
+
+} // namespace
+
+namespace {
+struct LowerSparsePass
+    : public mlir::step::impl::StepLowerSparseBase<LowerSparsePass> {
+  using StepLowerSparseBase::StepLowerSparseBase;
+  void runOnOperation() override;
+};
+} // namespace
+
+void LowerSparsePass::runOnOperation() {
+  ModuleOp module = getOperation();
+  if (order < 0) {
+    module.emitError("--step-lower-sparse: order must be >= 0, got ")
+        << int64_t(order);
+    return signalPassFailure();
+  }
+  SmallVector<func::FuncOp> regions = mlir::step::collectFusionRegions(module);
+  if (regions.empty()) {
+    module.emitError("--step-lower-sparse: no function holds linalg ops");
+    return signalPassFailure();
+  }
+  OpBuilder mb(module.getContext());
+  mb.setInsertionPointToEnd(module.getBody());
+  SmallVector<Operation *> toErase;
+  bool failedAny = false;
+  for (func::FuncOp f : regions) {
+    Lowering L(f.getLoc());
+    L.func = f;
+    auto ret = dyn_cast<func::ReturnOp>(f.getBody().front().getTerminator());
+    if (!ret || ret.getNumOperands() != 1) {
+      f.emitError("--step-lower-sparse: a fusion region must return one "
+                  "tensor");
+      failedAny = true;
+      continue;
+    }
+    Value result = ret.getOperand(0);
+    auto rt = dyn_cast<RankedTensorType>(result.getType());
+    if (!rt || sparse_tensor::getSparseTensorEncoding(rt)) {
+      f.emitError("--step-lower-sparse: only dense results are lowered "
+                  "(this region returns ")
+          << result.getType() << ")";
+      failedAny = true;
+      continue;
+    }
+    SmallVector<int> outVars;
+    for (int64_t d : rt.getShape())
+      outVars.push_back(L.newVar(d));
+    L.root = L.build(result, outVars);
+    if (!L.root || L.root->leaf) {
+      (L.errorOp ? L.errorOp : f.getOperation())
+              ->emitError("--step-lower-sparse: ")
+          << (L.error.empty() ? "the result is a function argument" : L.error);
+      failedAny = true;
+      continue;
+    }
+    L.numberVars();
+    L.collectEdges();
+    int64_t k = order, seen = 0;
+    uint64_t budget = maxTries;
+    SmallVector<int> chosen;
+    std::string lastWhy;
+    L.enumerate(
+        [&](ArrayRef<int> o) {
+          if (!L.tryOrder(o)) {
+            lastWhy = L.why;
+            return false;
+          }
+          if (seen++ == k) {
+            chosen.assign(o.begin(), o.end());
+            return true;
+          }
+          return false;
+        },
+        budget);
+    if (chosen.empty()) {
+      f.emitError("--step-lower-sparse: no lowerable loop order with index ")
+          << k << " (" << seen << " found in " << int64_t(maxTries)
+          << " tried; last rejection: " << lastWhy << ")";
+      failedAny = true;
+      continue;
+    }
+    L.tryOrder(chosen);
+    // Emit the step function.
+    (void)toErase;
+    std::string name = (f.getSymName() + "_sam").str();
+    auto sf = mb.create<func::FuncOp>(f.getLoc(), name,
+                                      mb.getFunctionType({}, {}));
+    Block *blk = sf.addEntryBlock();
+    OpBuilder b = OpBuilder::atBlockEnd(blk);
+    L.b = &b;
+    L.loc = f.getLoc();
+    Value outVals = L.nodeValue(L.top);
+    b.create<mlir::step::ValWriteOp>(L.loc, outVals, "output");
+    // Streams nobody reads (a scanner's coordinates where only its
+    // references are joined, ...) end in a sink.
+    SmallVector<Value> unused;
+    sf.walk([&](Operation *op) {
+      for (Value r : op->getResults())
+        if (r.use_empty() && isa<StreamType>(r.getType()))
+          unused.push_back(r);
+    });
+    for (Value r : unused)
+      b.create<mlir::step::SinkOp>(L.loc, r);
+    b.create<func::ReturnOp>(L.loc);
+    std::string order;
+    for (int v : chosen)
+      order += (order.empty() ? "" : ",") + ("v" + std::to_string(v));
+    sf->setAttr("step.loop_order", b.getStringAttr(order));
+    SmallVector<Attribute> views;
+    for (auto &[view, t] : L.views)
+      views.push_back(b.getStringAttr(view));
+    sf->setAttr("step.views", b.getArrayAttr(views));
+    if (auto id = f->getAttr("step.fusion_region"))
+      sf->setAttr("step.fusion_region", id);
+  }
+  if (failedAny)
+    return signalPassFailure();
+  // The step functions replace the linalg ones (step-sim reads step only).
+  SmallVector<func::FuncOp> old;
+  for (auto f : module.getOps<func::FuncOp>())
+    if (!f->hasAttr("step.loop_order"))
+      old.push_back(f);
+  for (func::FuncOp f : old)
+    f.erase();
+}
