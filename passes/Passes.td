@@ -498,6 +498,9 @@ def StepLowerSparse : Pass<"step-lower-sparse", "::mlir::ModuleOp"> {
            "use the K-th (0-based) accepted loop order of each region">,
     Option<"maxTries", "max-tries", "uint64_t", "200000",
            "give up after trying this many complete loop orders">,
+    Option<"channelDepth", "channel-depth", "int64_t", "4096",
+           "FIFO depth recorded as step.channel_depth (default: deep, toward "
+           "Comal's unbounded channels; 0 leaves the module's)">,
   ];
   let dependentDialects = ["::mlir::step::StepDialect"];
 }

@@ -515,10 +515,7 @@ struct Lowering {
     unsigned privateW = 0;
     for (unsigned k = firstRed; k < n->It.size(); ++k)
       privateW += !llvm::is_contained(n->redVars, n->It[k]);
-    if (privateW > 1 ||
-        (privateW == 1 && llvm::is_contained(n->redVars, n->It.back()) &&
-         n->It.size() >= 2 &&
-         !llvm::is_contained(n->redVars, n->It[n->It.size() - 2]))) {
+    if (privateW > 1) {
       why = "more than one result variable below a reduction";
       return false;
     }
@@ -730,6 +727,22 @@ struct Lowering {
 
   std::string fresh(StringRef p) { return (p + Twine(nameCounter++)).str(); }
 
+  /// fiber_repeat, checked: a signal that is not the input plus one level
+  /// means the lowering built inconsistent streams for this order (an
+  /// error for the order, never a crash).
+  bool broken = false;
+  Value repeat(Value in, Value sig) {
+    auto a = cast<StreamType>(in.getType()), s = cast<StreamType>(sig.getType());
+    bool ok = s.getShape().size() == a.getShape().size() + 1;
+    for (unsigned i = 0; ok && i < a.getShape().size(); ++i)
+      ok = a.getShape()[i] == s.getShape()[i];
+    if (!ok) {
+      broken = true;
+      return sig;
+    }
+    return b->create<mlir::step::FiberRepeatOp>(loc, in, sig).getResult();
+  }
+
   Value root0() { return b->create<mlir::step::RootOp>(loc).getResult(); }
 
   /// The levels of a scope from the top down to `l`.
@@ -751,7 +764,7 @@ struct Lowering {
           started = true;
         continue;
       }
-      v = b->create<mlir::step::FiberRepeatOp>(loc, v, crdOf(l)).getResult();
+      v = repeat(v, crdOf(l));
     }
     return v;
   }
@@ -771,9 +784,7 @@ struct Lowering {
     if (f != l->refOf.end())
       r = f->second;
     else
-      r = b->create<mlir::step::FiberRepeatOp>(loc, leafRef(t, user, l->up),
-                                         crdOf(l))
-              .getResult();
+      r = repeat(leafRef(t, user, l->up), crdOf(l));
     return refAt[key] = r;
   }
 
@@ -924,6 +935,17 @@ struct Lowering {
         refs.push_back(r);
       }
     std::string name = fresh(kind == JExpr::Uni ? "U" : "X");
+    auto outerDims = [](Value v) {
+      auto sh = cast<StreamType>(v.getType()).getShape();
+      return SmallVector<::step::sym::Expr>(sh.begin(), sh.end() - 1);
+    };
+    for (unsigned i = 0; i < crds.size(); ++i)
+      if (outerDims(crds[i]) != outerDims(crds[0]) ||
+          cast<StreamType>(refs[i].getType()).getShape() !=
+              cast<StreamType>(crds[i].getType()).getShape())
+        broken = true;
+    if (broken)
+      return parts[0];
     Operation *op;
     if (kind == JExpr::Uni)
       op = b->create<mlir::step::UnionOp>(loc, crds, refs, name);
@@ -953,6 +975,16 @@ struct Lowering {
     }
     Value parent = leafRef(p.node, p.user, l->up);
     int64_t size = p.node->shape[p.node->lvlToDim[p.leafLevel]];
+    {
+      auto cshape = cast<StreamType>(j.crd.getType()).getShape();
+      auto pshape = cast<StreamType>(parent.getType()).getShape();
+      if (broken || cshape.size() != pshape.size() + 1 ||
+          !std::equal(pshape.begin(), pshape.end(), cshape.begin()) ||
+          cast<StreamType>(ref.getType()).getShape() != cshape) {
+        broken = true;
+        return j;
+      }
+    }
     auto op = b->create<mlir::step::LocateOp>(loc, j.crd, ref, parent,
                                         b->getI64IntegerAttr(size));
     j.refs.push_back({part, op.getDenseRef()});
@@ -1100,7 +1132,13 @@ struct Lowering {
                                           ::step::sym::constant(1),
                                           b->getF32Type());
     Value val;
-    if (n->body->kind == BExpr::Slot) {
+    for (Value v : ins)
+      if (cast<StreamType>(v.getType()).getShape() !=
+          cast<StreamType>(ins[0].getType()).getShape())
+        broken = true;
+    if (broken) {
+      val = ins[0];
+    } else if (n->body->kind == BExpr::Slot) {
       val = ins[n->body->slot];
     } else {
       auto map = b->create<mlir::step::MapOp>(loc, ins[0].getType(), ins,
@@ -1134,11 +1172,18 @@ struct Lowering {
       // the outer coordinates are held over the two levels below.
       size_t k = s.size();
       Value outer = cs[k - 3];
-      outer = b->create<mlir::step::FiberRepeatOp>(loc, outer, cs[k - 2]).getResult();
-      outer = b->create<mlir::step::FiberRepeatOp>(loc, outer, cs[k - 1]).getResult();
+      outer = repeat(outer, cs[k - 2]);
+      outer = repeat(outer, cs[k - 1]);
+      auto vt = cast<StreamType>(val.getType()).getShape(),
+           ot = cast<StreamType>(outer.getType()).getShape(),
+           it = cast<StreamType>(cs[k - 1].getType()).getShape();
+      if (broken || vt != ot || vt != it || vt.size() < 4) {
+        broken = true;
+        break;
+      }
       auto sp = b->create<mlir::step::SpaccOp>(loc, cs[k - 1], outer, val, 1,
-                                         fresh("A"), fresh("B"));
-      sp->setAttr("keep_empty", b->getUnitAttr());
+                                               fresh("A"), fresh("B"),
+                                               /*keep_empty=*/true);
       b->create<mlir::step::SinkOp>(loc, sp.getOuterCrd());
       val = sp.getResultVals();
       spaccCrd[n] = sp.getInnerCrd();
@@ -1212,17 +1257,41 @@ void LowerSparsePass::runOnOperation() {
     uint64_t budget = maxTries;
     SmallVector<int> chosen;
     std::string lastWhy;
+    std::string name = (f.getSymName() + "_sam").str();
+    func::FuncOp sf;
     L.enumerate(
         [&](ArrayRef<int> o) {
           if (!L.tryOrder(o)) {
             lastWhy = L.why;
             return false;
           }
-          if (seen++ == k) {
-            chosen.assign(o.begin(), o.end());
-            return true;
+          // Emit; an order whose streams come out inconsistent is skipped.
+          sf = mb.create<func::FuncOp>(f.getLoc(), name,
+                                       mb.getFunctionType({}, {}));
+          Block *blk = sf.addEntryBlock();
+          OpBuilder eb = OpBuilder::atBlockEnd(blk);
+          L.b = &eb;
+          L.loc = f.getLoc();
+          L.broken = false;
+          L.valueOf.clear();
+          L.refAt.clear();
+          L.spaccCrd.clear();
+          L.joinedValues.clear();
+          L.views.clear();
+          Value outVals = L.nodeValue(L.top);
+          if (L.broken || seen < k) {
+            if (L.broken)
+              lastWhy = "streams of mismatched structure (not supported)";
+            else
+              ++seen;
+            sf.erase();
+            sf = nullptr;
+            return false;
           }
-          return false;
+          eb.create<mlir::step::ValWriteOp>(L.loc, outVals, "output");
+          ++seen;
+          chosen.assign(o.begin(), o.end());
+          return true;
         },
         budget);
     if (chosen.empty()) {
@@ -1232,18 +1301,8 @@ void LowerSparsePass::runOnOperation() {
       failedAny = true;
       continue;
     }
-    L.tryOrder(chosen);
-    // Emit the step function.
     (void)toErase;
-    std::string name = (f.getSymName() + "_sam").str();
-    auto sf = mb.create<func::FuncOp>(f.getLoc(), name,
-                                      mb.getFunctionType({}, {}));
-    Block *blk = sf.addEntryBlock();
-    OpBuilder b = OpBuilder::atBlockEnd(blk);
-    L.b = &b;
-    L.loc = f.getLoc();
-    Value outVals = L.nodeValue(L.top);
-    b.create<mlir::step::ValWriteOp>(L.loc, outVals, "output");
+    OpBuilder b = OpBuilder::atBlockEnd(&sf.getBody().front());
     // Streams nobody reads (a scanner's coordinates where only its
     // references are joined, ...) end in a sink.
     SmallVector<Value> unused;
@@ -1268,6 +1327,12 @@ void LowerSparsePass::runOnOperation() {
   }
   if (failedAny)
     return signalPassFailure();
+  // Comal's channels are effectively unbounded (reference/fuseflow.md §4.3);
+  // a SAM graph's forks and repeats deadlock on shallow FIFOs.
+  if (channelDepth > 0)
+    module->setAttr("step.channel_depth",
+                    IntegerAttr::get(IntegerType::get(module.getContext(), 64),
+                                     int64_t(channelDepth)));
   // The step functions replace the linalg ones (step-sim reads step only).
   SmallVector<func::FuncOp> old;
   for (auto f : module.getOps<func::FuncOp>())

@@ -266,8 +266,12 @@ LogicalResult SpaccOp::inferReturnTypes(MLIRContext *ctx,
   Dims outerOut = dimsOf(inner);
   outerOut.pop_back();
   outerOut.pop_back();
-  outerOut.back() = sym::raggedSymbol(adaptor.getOuterName().str());
+  // keep_empty: every block emits its inner fiber, so the inner results
+  // keep the outer level I.
   Dims innerDims = outerOut;
+  outerOut.back() = sym::raggedSymbol(adaptor.getOuterName().str());
+  if (!adaptor.getKeepEmpty())
+    innerDims = outerOut;
   innerDims.push_back(sym::raggedSymbol(adaptor.getName().str()));
   results.push_back(StreamType::get(ctx, innerDims, CrdType::get(ctx)));
   results.push_back(StreamType::get(ctx, outerOut, CrdType::get(ctx)));
