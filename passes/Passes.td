@@ -465,7 +465,9 @@ def StepLowerSparse : Pass<"step-lower-sparse", "::mlir::ModuleOp"> {
       name location `%A: tensor<..> loc("A")`, else `argN`; dense arguments
       read in another order than row-major are views `NAME@p0,p1` (the
       permuted array, listed in `step.views`); the result is `output`
-      (dense; its values in row-major order).
+      (dense; its values in row-major order). Sparse arguments named in
+      `views=` may be read the same way (a permuted copy, FuseFlow's remedy
+      for a discordant traversal); the others only in storage order.
 
     Input:
     ```mlir
@@ -498,6 +500,10 @@ def StepLowerSparse : Pass<"step-lower-sparse", "::mlir::ModuleOp"> {
            "use the K-th (0-based) accepted loop order of each region">,
     Option<"maxTries", "max-tries", "uint64_t", "200000",
            "give up after trying this many complete loop orders">,
+    Option<"viewsOpt", "views", "std::string", "\"\"",
+           "comma-separated sparse tensors that may be read from a permuted "
+           "copy (FuseFlow's transposed copy; e.g. static weights), named "
+           "NAME@p0,p1 in step.views">,
     Option<"channelDepth", "channel-depth", "int64_t", "4096",
            "FIFO depth recorded as step.channel_depth (default: deep, toward "
            "Comal's unbounded channels; 0 leaves the module's)">,

@@ -435,7 +435,8 @@ struct Lowering {
       preds[root->outVars[v]].insert(root->outVars[v - 1]);
     for (auto &np : nodes) {
       Node *n = np.get();
-      if (!n->leaf || !llvm::is_contained(n->compressed, true))
+      if (!n->leaf || !llvm::is_contained(n->compressed, true) ||
+          viewable.count(n->tensor))
         continue;
       for (unsigned l = 1; l < n->lvlToDim.size(); ++l) {
         int a = n->dimVars[n->lvlToDim[l - 1]], b = n->dimVars[n->lvlToDim[l]];
@@ -582,9 +583,22 @@ struct Lowering {
     case BExpr::Mul:
     case BExpr::Div: {
       JExpr a = joinOf(n, e->a, l);
-      JExpr b = e->kind == BExpr::Mul ? joinOf(n, e->b, l) : JExpr{};
-      if (e->kind == BExpr::Div) // x / y keeps x's zeros
-        return a;
+      JExpr b = joinOf(n, e->b, l);
+      if (e->kind == BExpr::Div) {
+        // x / y keeps x's zeros; a constant numerator (1 / y) is dense
+        // wherever y is; both sides keep every operand participating.
+        if (a.kind == JExpr::Top && b.kind == JExpr::Top)
+          return a;
+        JExpr r;
+        r.kind = JExpr::Uni;
+        if (a.kind == JExpr::Top)
+          r.kids = {JExpr{JExpr::Dense, -1, {}}, b};
+        else if (b.kind == JExpr::Top)
+          return a;
+        else
+          r.kids = {a, b};
+        return r;
+      }
       if (a.kind == JExpr::Top)
         return b;
       if (b.kind == JExpr::Top)
@@ -703,7 +717,8 @@ struct Lowering {
     // as permuted views).
     for (auto &np : nodes) {
       Node *n = np.get();
-      if (!n->leaf || !llvm::is_contained(n->compressed, true))
+      if (!n->leaf || !llvm::is_contained(n->compressed, true) ||
+          viewable.count(n->tensor))
         continue;
       for (unsigned l = 1; l < n->lvlToDim.size(); ++l)
         if (!before(n->dimVars[n->lvlToDim[l - 1]],
@@ -793,46 +808,44 @@ struct Lowering {
     return l->crd;
   }
 
-  /// Scans level `lvl` of leaf `t` under the reference at `up`.
+  /// Scans storage level `lvl` of leaf `t` (level `viewLevelOfDim` of its
+  /// view) under the reference at `up`.
   std::pair<Value, Value> scan(Node *t, Node *user, unsigned lvl, Level *up,
                                Level *here) {
     Value parent = leafRef(t, user, up);
-    int64_t size = t->shape[t->lvlToDim[lvl]];
+    unsigned dim = t->lvlToDim[lvl];
+    int64_t size = t->shape[dim];
     std::string name = viewName(t);
+    unsigned mode = viewLevelOfDim(t, dim);
+    (void)here;
     if (t->compressed[lvl]) {
       auto op = b->create<mlir::step::FiberLookupOp>(
-          loc, parent, name, lvl, "compressed", IntegerAttr(),
+          loc, parent, name, mode, "compressed", IntegerAttr(),
           b->getStringAttr(fresh("L")));
       return {op.getCrd(), op.getRefs()};
     }
-    unsigned mode = viewMode(t, lvl);
     auto op = b->create<mlir::step::FiberLookupOp>(loc, parent, name, mode, "dense",
                                              b->getI64IntegerAttr(size),
                                              StringAttr());
-    (void)here;
     return {op.getCrd(), op.getRefs()};
   }
 
   /// Dense leaves are read in the global order of their variables: a
   /// permuted view when that is not their storage order.
   SmallVector<unsigned> viewPerm(Node *t) {
-    SmallVector<unsigned> dims;
-    for (unsigned d = 0; d < t->dimVars.size(); ++d)
-      dims.push_back(d);
-    if (llvm::is_contained(t->compressed, true))
-      return SmallVector<unsigned>(t->lvlToDim.begin(), t->lvlToDim.end());
+    SmallVector<unsigned> dims(t->lvlToDim.begin(), t->lvlToDim.end());
+    if (isSparseFixed(t))
+      return dims;
     llvm::stable_sort(dims, [&](unsigned a, unsigned c) {
       return pos[t->dimVars[a]] < pos[t->dimVars[c]];
     });
     return dims;
   }
   std::string viewName(Node *t) {
-    if (llvm::is_contained(t->compressed, true))
-      return t->tensor;
     SmallVector<unsigned> p = viewPerm(t);
     bool identity = true;
     for (unsigned i = 0; i < p.size(); ++i)
-      identity &= p[i] == i;
+      identity &= p[i] == t->lvlToDim[i];
     if (identity)
       return t->tensor;
     std::string s = t->tensor + "@";
@@ -841,27 +854,24 @@ struct Lowering {
     views.insert({s, t->tensor});
     return s;
   }
-  unsigned viewMode(Node *t, unsigned lvl) {
-    if (llvm::is_contained(t->compressed, true))
-      return lvl;
+  /// The view's level that holds tensor dim `dim`.
+  unsigned viewLevelOfDim(Node *t, unsigned dim) {
     SmallVector<unsigned> p = viewPerm(t);
-    unsigned dim = t->lvlToDim[lvl];
     return llvm::find(p, dim) - p.begin();
   }
   std::map<std::string, std::string> views;
+  /// Sparse tensors that may be read from a permuted copy (option `views`).
+  std::set<std::string> viewable;
+  bool isSparseFixed(Node *t) const {
+    return llvm::is_contained(t->compressed, true) && !viewable.count(t->tensor);
+  }
 
   /// Dense leaves are scanned by their view's level order, which is the
   /// global order: level index of variable `v` in that order.
   int leafLevelOf(Node *t, int var) {
-    if (llvm::is_contained(t->compressed, true)) {
-      for (unsigned l = 0; l < t->lvlToDim.size(); ++l)
-        if (t->dimVars[t->lvlToDim[l]] == var)
-          return l;
-      return -1;
-    }
-    for (unsigned d = 0; d < t->dimVars.size(); ++d)
-      if (t->dimVars[d] == var)
-        return d; // storage level == dim for dense leaves
+    for (unsigned l = 0; l < t->lvlToDim.size(); ++l)
+      if (t->dimVars[t->lvlToDim[l]] == var)
+        return l;
     return -1;
   }
 
@@ -1224,6 +1234,9 @@ void LowerSparsePass::runOnOperation() {
   for (func::FuncOp f : regions) {
     Lowering L(f.getLoc());
     L.func = f;
+    for (StringRef v : llvm::split(StringRef(viewsOpt), ','))
+      if (!v.trim().empty())
+        L.viewable.insert(v.trim().str());
     auto ret = dyn_cast<func::ReturnOp>(f.getBody().front().getTerminator());
     if (!ret || ret.getNumOperands() != 1) {
       f.emitError("--step-lower-sparse: a fusion region must return one "
