@@ -410,6 +410,11 @@ Metrics Evaluator::run(const Schedule &s) {
       ok = false;
       why = perr;
     }
+    // Locations name the printed command's file, not this run's temporary
+    // one, so metrics (and prompts built from them) do not vary by run.
+    for (OpSummary &op : m.hottest)
+      if (op.location.rfind(opt, 0) == 0)
+        op.location = "schedule.mlir" + op.location.substr(opt.size());
   }
   if (!ok) {
     m.feasible = false;
