@@ -92,6 +92,8 @@ Inputs and outputs:
                      shared by runs; cached schedules still count as
                      samples of the run that first sees them
   --csv FILE         convergence CSV: strategy,seed,samples,best_cycles
+  --samples FILE     every sample, in order: CSV sample,schedule,cycles,
+                     feasible,reason,command (the command reproduces it)
   --eval-timeout S   seconds per tool run before it counts as failed
                      (default 600)
   --progress N       a progress line on stderr every N evaluations
@@ -135,6 +137,7 @@ int main(int argc, char **argv) {
                                             {"tools", ""},
                                             {"cache", ""},
                                             {"csv", ""},
+                                            {"samples", ""},
                                             {"eval-timeout", "600"},
                                             {"progress", "10"},
                                             {"progress-seconds", "10"},
@@ -346,6 +349,23 @@ int main(int argc, char **argv) {
       csv << label << ',' << seed << ',' << n << ',' << best << '\n';
     if (!csv)
       return fail("cannot write " + opt["csv"]);
+  }
+  if (!opt["samples"].empty()) {
+    auto field = [](std::string v) {
+      std::string out = "\"";
+      for (char ch : v)
+        out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+      return out + "\"";
+    };
+    std::ofstream out(opt["samples"]);
+    out << "sample,schedule,cycles,feasible,reason,command\n";
+    for (const Sample &s : harness.history())
+      out << s.index << ',' << field(space.key(s.schedule)) << ','
+          << s.metrics.cycles << ',' << (s.metrics.feasible ? 1 : 0) << ','
+          << field(s.metrics.reason) << ','
+          << field(workload->commands(s.schedule).shell()) << '\n';
+    if (!out)
+      return fail("cannot write " + opt["samples"]);
   }
   printf("workload: %s, batch %lld\n", workload->kind().c_str(), batch);
   printf("strategy: %s, seed %lld: %lld samples (budget %lld), %lld "
