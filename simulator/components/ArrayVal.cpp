@@ -49,6 +49,7 @@ public:
           error("reference " + std::to_string(r) + " is outside '" + tensor +
                 ".vals' (" + std::to_string(count) + " values)");
         Value v = Value::tile(block, block, 4);
+        ctx.offChipRead += 4 * block * block; // counted, not timed
         if (ctx.options.functional) {
           auto first = vals->floats.begin() + r * block * block;
           v.data = std::make_shared<const std::vector<float>>(

@@ -80,6 +80,8 @@ public:
             error("reference " + std::to_string(r) + " is outside '" + tensor +
                   ".mode_" + std::to_string(mode) + "_seg' (" +
                   std::to_string(seg->size() - 1) + " fibers)");
+          // seg[r], seg[r+1] and the crds: counted, not timed.
+          ctx.offChipRead += 8 + 4 * ((*seg)[r + 1] - (*seg)[r]);
           for (int64_t q = (*seg)[r]; q < (*seg)[r + 1]; ++q) {
             co_await sendVal(0, Value::scalarValue((*crd)[q]));
             co_await sendVal(1, Value::scalarValue(q));

@@ -39,6 +39,7 @@ public:
         if (t.isVal()) {
           if (t.value.kind != Value::Kind::Tile)
             error("expected values (tiles), got " + describeTok(t));
+          ctx.offChipWritten += 4 * t.value.rows * t.value.cols;
           if (t.value.data)
             vals.floats.insert(vals.floats.end(), t.value.data->begin(),
                                t.value.data->end());
@@ -46,13 +47,16 @@ public:
             vals.floats.resize(vals.floats.size() +
                                t.value.rows * t.value.cols);
         } else if (t.kind == SamTok::Empty) {
+          ctx.offChipWritten += 4;
           vals.floats.push_back(0.0f);
         }
       } else if (t.isVal()) {
         if (t.value.kind != Value::Kind::Scalar)
           error("expected coordinates, got " + describeTok(t));
         crd.ints.push_back(t.value.scalar);
+        ctx.offChipWritten += 4;
       } else if (t.isStop()) {
+        ctx.offChipWritten += 4;
         seg.ints.push_back(static_cast<int64_t>(crd.ints.size()));
       }
       work(1);
