@@ -465,7 +465,9 @@ def StepLowerSparse : Pass<"step-lower-sparse", "::mlir::ModuleOp"> {
       name location `%A: tensor<..> loc("A")`, else `argN`; dense arguments
       read in another order than row-major are views `NAME@p0,p1` (the
       permuted array, listed in `step.views`); the result is `output`
-      (dense; its values in row-major order). Sparse arguments named in
+      (values in row-major order; a sparse result, stored in dim order, also
+      gets a fiber_write per compressed level, empty fibers kept as empty
+      segments). Sparse arguments named in
       `views=` may be read the same way (a permuted copy, FuseFlow's remedy
       for a discordant traversal); the others only in storage order.
 

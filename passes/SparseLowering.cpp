@@ -799,7 +799,9 @@ struct Lowering {
     return true;
   }
 
-  Node *top = nullptr; // the dense result: an identity node above the root
+  Node *top = nullptr; // the result: an identity node above the root
+  /// Per result dim: written as a compressed level (sparse results).
+  SmallVector<bool> resultCompressed;
 
   bool tryOrder(ArrayRef<int> order) {
     pos.assign(numVars, 0);
@@ -822,7 +824,8 @@ struct Lowering {
     top->It = top->W;
     for (unsigned k = 0; k < top->W.size(); ++k) {
       top->lv.push_back(newLevel(top->W[k], k ? top->lv[k - 1] : nullptr, top));
-      top->lv.back()->denseOutput = true;
+      top->lv.back()->denseOutput =
+          resultCompressed.empty() || !resultCompressed[k];
     }
     root->W = top->W;
     if (!scope(root, top->lv, top->It))
@@ -1348,21 +1351,45 @@ static bool lowerResult(func::FuncOp f, unsigned idx, StringRef outName,
   auto ret = cast<func::ReturnOp>(f.getBody().front().getTerminator());
   Value result = ret.getOperand(idx);
   auto rt = dyn_cast<RankedTensorType>(result.getType());
-  if (!rt || sparse_tensor::getSparseTensorEncoding(rt)) {
-    f.emitError("--step-lower-sparse: only dense results are lowered "
-                "(result #")
-        << idx << " is " << result.getType() << ")";
+  if (!rt) {
+    f.emitError("--step-lower-sparse: result #") << idx << " is not a tensor";
     return false;
+  }
+  if (auto enc = sparse_tensor::getSparseTensorEncoding(rt)) {
+    // A sparse result: its compressed levels are written by fiber_write
+    // (empty fibers are kept as empty segments), its dense ones complete.
+    AffineMap m = enc.getDimToLvl();
+    for (unsigned l = 0; l < m.getNumResults(); ++l) {
+      auto d = dyn_cast<AffineDimExpr>(m.getResult(l));
+      if (!d || d.getPosition() != l) {
+        f.emitError("--step-lower-sparse: sparse result #")
+            << idx << " must be stored in dim order";
+        return false;
+      }
+      L.resultCompressed.push_back(enc.getLvlType(l) !=
+                                   sparse_tensor::LevelFormat::Dense);
+    }
   }
   SmallVector<int> outVars;
   for (int64_t d : rt.getShape())
     outVars.push_back(L.newVar(d));
   L.root = L.build(result, outVars);
-  if (!L.root || L.root->leaf) {
+  if (!L.root) {
     (L.errorOp ? L.errorOp : f.getOperation())
             ->emitError("--step-lower-sparse: ")
-        << (L.error.empty() ? "the result is a function argument" : L.error);
+        << L.error;
     return false;
+  }
+  if (L.root->leaf) {
+    // A region that only transposes (or returns) an argument: a copy.
+    Node *copy = L.newNode();
+    auto e = mk(BExpr::Slot);
+    e->slot = 0;
+    copy->body = e;
+    copy->slots.push_back(L.root);
+    copy->outVars = outVars;
+    L.root->parent = copy;
+    L.root = copy;
   }
   L.numberVars();
   L.collectEdges();
@@ -1402,6 +1429,10 @@ static bool lowerResult(func::FuncOp f, unsigned idx, StringRef outName,
           return false;
         }
         eb.create<mlir::step::ValWriteOp>(L.loc, outVals, outName);
+        for (unsigned lvl = 0; lvl < L.resultCompressed.size(); ++lvl)
+          if (L.resultCompressed[lvl])
+            eb.create<mlir::step::FiberWriteOp>(
+                L.loc, L.crdOf(L.top->lv[lvl]), outName, lvl);
         Block &dst = sf.getBody().front();
         for (Operation &op : llvm::make_early_inc_range(*blk))
           op.moveBefore(&dst, dst.end());
