@@ -15,6 +15,8 @@ PACKAGES=(
   # libraries
   libboost-graph-dev libtbb-dev libprotobuf-dev protobuf-compiler
   libgtest-dev libbenchmark-dev libsystemc-dev
+  # step-tune's language-model client (tuner/llm)
+  libcurl4-openssl-dev
 )
 
 missing=()
