@@ -1,0 +1,289 @@
+//===- Proposer.cpp - proposer registry, validation, built-in proposers ---===//
+//
+// The heuristic proposer knows no good schedule: it reads the current
+// schedule's bottleneck (Metrics::pressure), the parameters' stated
+// mechanisms (Param::hint) and whether the last step helped, in this order:
+//   1. infeasible over a limit: step the parameters that relieve that limit;
+//   2. the last step made the schedule faster: take one more step the same
+//      way;
+//   3. remembered sequences of the layer kind: their first step not yet
+//      taken;
+//   4. the bottleneck: step every parameter whose mechanism relieves it
+//      (a categorical one tries another value), in a seeded random order;
+//   5. anything else: steps of any parameter, seeded random order.
+// Steps already tried from this schedule and the step back to the parent
+// are skipped.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tuner/Proposer.h"
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <sstream>
+
+namespace step::tune {
+
+namespace {
+
+std::map<std::string, ProposerFactory> &registry() {
+  static std::map<std::string, ProposerFactory> r;
+  return r;
+}
+std::mutex registryMutex;
+
+template <typename T> void shuffle(std::vector<T> &v, std::mt19937_64 &rng) {
+  // Fisher-Yates with rng() % n: the same sequence on every standard
+  // library (std::shuffle's use of the engine is unspecified).
+  for (size_t i = v.size(); i > 1; --i)
+    std::swap(v[i - 1], v[rng() % i]);
+}
+
+class RandomProposer : public Proposer {
+public:
+  std::string name() const override { return "random"; }
+  std::vector<std::string> propose(const ProposalContext &ctx,
+                                   std::mt19937_64 &rng) override {
+    std::vector<std::string> out;
+    if (ctx.vocabulary.empty())
+      return out;
+    for (unsigned i = 0; i < ctx.count; ++i)
+      out.push_back(ctx.vocabulary[rng() % ctx.vocabulary.size()]);
+    return out;
+  }
+};
+
+class HeuristicProposer : public Proposer {
+public:
+  std::string name() const override { return "heuristic"; }
+  std::vector<std::string> propose(const ProposalContext &ctx,
+                                   std::mt19937_64 &rng) override {
+    const Space &space = ctx.workload->space();
+    const ScheduleView &cur = ctx.lineage.at(0);
+    const Schedule &s = cur.schedule;
+    std::vector<Transformation> out;
+    Schedule parent;
+    if (ctx.lineage.size() > 1)
+      parent = ctx.lineage[1].schedule;
+    auto add = [&](Transformation t) {
+      if (out.size() >= ctx.count || t.value == s[t.param])
+        return;
+      if (std::find(out.begin(), out.end(), t) != out.end() ||
+          std::find(ctx.tried.begin(), ctx.tried.end(), t) != ctx.tried.end())
+        return;
+      if (!parent.empty() && space.apply(s, t) == parent)
+        return;
+      out.push_back(t);
+    };
+    auto step = [&](int p, int dir) {
+      const Param &param = space.params[p];
+      int v = s[p] + dir;
+      if (v >= 0 && v < static_cast<int>(param.values.size()))
+        add({p, v});
+    };
+    // A categorical parameter: every other value, in seeded order.
+    auto others = [&](int p) {
+      std::vector<int> vs;
+      for (int v = 0; v < static_cast<int>(space.params[p].values.size()); ++v)
+        if (v != s[p])
+          vs.push_back(v);
+      shuffle(vs, rng);
+      for (int v : vs)
+        add({p, v});
+    };
+    auto relieve = [&](Pressure pressure) {
+      std::vector<int> ps;
+      for (size_t p = 0; p < space.params.size(); ++p)
+        if (space.params[p].hint[static_cast<int>(pressure)])
+          ps.push_back(static_cast<int>(p));
+      shuffle(ps, rng);
+      for (int p : ps) {
+        const Param &param = space.params[p];
+        if (param.kind == Param::Kind::Ordinal)
+          step(p, param.hint[static_cast<int>(pressure)]);
+        else
+          others(p);
+      }
+    };
+
+    const Metrics &m = cur.metrics;
+    // 1. Over a limit.
+    if (!m.feasible && (m.pressure == Pressure::OnChipOver ||
+                        m.pressure == Pressure::ComputeOver))
+      relieve(m.pressure);
+    // 2. Keep going the way that helped.
+    if (ctx.lineage.size() > 1 && !cur.sequence.empty()) {
+      const Metrics &pm = ctx.lineage[1].metrics;
+      const Transformation &last = cur.sequence.back();
+      const Param &param = space.params[last.param];
+      if (m.feasible && pm.feasible && m.cycles < pm.cycles &&
+          param.kind == Param::Kind::Ordinal) {
+        int dir = last.value > parent[last.param] ? 1 : -1;
+        step(last.param, dir);
+      }
+    }
+    // 3. Remembered sequences.
+    for (const MemoryExample &ex : ctx.examples) {
+      std::stringstream ss(ex.sequence);
+      std::string item;
+      while (std::getline(ss, item, ',')) {
+        std::string err;
+        if (auto t = space.parseTransformation(item, s, err)) {
+          add(*t);
+          break;
+        }
+      }
+    }
+    // 4. The bottleneck.
+    if (m.feasible)
+      relieve(m.pressure);
+    // 5. Any step.
+    std::vector<std::pair<int, int>> steps;
+    for (size_t p = 0; p < space.params.size(); ++p)
+      for (int dir : {-1, 1})
+        steps.push_back({static_cast<int>(p), dir});
+    shuffle(steps, rng);
+    for (auto [p, dir] : steps) {
+      if (space.params[p].kind == Param::Kind::Ordinal)
+        step(p, dir);
+      else
+        others(p);
+    }
+    std::vector<std::string> texts;
+    for (const Transformation &t : out)
+      texts.push_back(space.text(t));
+    return texts;
+  }
+};
+
+} // namespace
+
+void registerProposer(const std::string &name, ProposerFactory factory) {
+  std::lock_guard<std::mutex> lock(registryMutex);
+  registry()[name] = std::move(factory);
+}
+
+std::vector<std::string> proposerNames() {
+  std::lock_guard<std::mutex> lock(registryMutex);
+  std::vector<std::string> names = {"heuristic", "random"};
+  for (auto &[name, f] : registry())
+    if (name != "heuristic" && name != "random")
+      names.push_back(name);
+  return names;
+}
+
+std::unique_ptr<Proposer> createProposer(const std::string &name,
+                                         const ProposerOptions &options,
+                                         std::string &error) {
+  {
+    std::lock_guard<std::mutex> lock(registryMutex);
+    auto it = registry().find(name);
+    if (it != registry().end())
+      return it->second(options, error);
+  }
+  if (name == "heuristic")
+    return std::make_unique<HeuristicProposer>();
+  if (name == "random")
+    return std::make_unique<RandomProposer>();
+  if (name == "llm") {
+    error = "the llm proposer is not built into this step-tune (tuner/llm "
+            "registers it)";
+    return nullptr;
+  }
+  error = "unknown proposer '" + name + "' (expected heuristic, random or llm)";
+  return nullptr;
+}
+
+std::vector<Proposal>
+validateProposals(const Space &space, const Schedule &from,
+                  const std::vector<std::string> &raw, unsigned count,
+                  const std::function<bool(const Schedule &)> &isNew,
+                  std::mt19937_64 &rng, ProposalStats &stats) {
+  ++stats.calls;
+  stats.proposals += count;
+  std::vector<Proposal> out;
+  auto fresh = [&](const Schedule &s) {
+    if (!isNew(s))
+      return false;
+    for (const Proposal &p : out)
+      if (p.schedule == s)
+        return false;
+    return true;
+  };
+  for (size_t i = 0; i < raw.size() && out.size() < count; ++i) {
+    Proposal p;
+    p.schedule = from;
+    bool ok = true;
+    std::stringstream ss(raw[i]);
+    std::string item;
+    while (ok && std::getline(ss, item, ',')) {
+      std::string err;
+      auto t = space.parseTransformation(item, p.schedule, err);
+      if (!t)
+        ok = false;
+      else {
+        p.sequence.push_back(*t);
+        p.schedule = space.apply(p.schedule, *t);
+      }
+    }
+    if (!ok || p.sequence.empty()) {
+      ++stats.invalid;
+      continue;
+    }
+    if (!fresh(p.schedule)) {
+      ++stats.duplicates;
+      continue;
+    }
+    out.push_back(std::move(p));
+  }
+  // Fill the remaining slots with random legal single steps to new
+  // schedules.
+  std::vector<Transformation> moves = space.moves(from);
+  shuffle(moves, rng);
+  for (const Transformation &t : moves) {
+    if (out.size() >= count)
+      break;
+    Schedule s = space.apply(from, t);
+    if (!fresh(s))
+      continue;
+    out.push_back({{t}, s, true});
+    ++stats.fallbacks;
+  }
+  return out;
+}
+
+std::vector<MemoryExample> loadMemory(const std::string &path,
+                                      const std::string &kind) {
+  std::vector<MemoryExample> out;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::stringstream ss(line);
+    MemoryExample ex;
+    std::string speedup;
+    if (!std::getline(ss, ex.kind, '\t') ||
+        !std::getline(ss, ex.sequence, '\t') || !std::getline(ss, speedup))
+      continue;
+    ex.speedup = std::atof(speedup.c_str());
+    if (ex.kind == kind && !ex.sequence.empty())
+      out.push_back(ex);
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const MemoryExample &a, const MemoryExample &b) {
+                     return a.speedup > b.speedup;
+                   });
+  if (out.size() > 5)
+    out.resize(5);
+  return out;
+}
+
+bool appendMemory(const std::string &path, const MemoryExample &example) {
+  std::ofstream out(path, std::ios::app);
+  out << example.kind << '\t' << example.sequence << '\t' << example.speedup
+      << '\n';
+  return static_cast<bool>(out);
+}
+
+} // namespace step::tune

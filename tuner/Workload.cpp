@@ -1,0 +1,268 @@
+//===- Workload.cpp - the MoE and attention schedule spaces ---------------===//
+//
+// Each parameter is one existing builder or pass option; the values are the
+// ones the option accepts for the layer (tile_f divides the intermediate
+// size, regions divide the experts or requests). The `hint` of a parameter
+// says which way the option's mechanism moves a resource; it says nothing
+// about which value is best.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tuner/Workload.h"
+
+#include <sstream>
+
+namespace step::tune {
+
+std::string shellQuote(const std::string &arg) {
+  bool plain = !arg.empty();
+  for (char c : arg)
+    if (!(isalnum(static_cast<unsigned char>(c)) ||
+          std::string("-_./=:,+@%").find(c) != std::string::npos))
+      plain = false;
+  if (plain)
+    return arg;
+  std::string out = "'";
+  for (char c : arg)
+    out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+static std::string join(const std::vector<std::string> &argv) {
+  std::string out;
+  for (size_t i = 0; i < argv.size(); ++i)
+    out += (i ? " " : "") + shellQuote(argv[i]);
+  return out;
+}
+
+std::string Commands::shell() const {
+  std::string out;
+  if (!setup.empty())
+    out += join(setup) + " && ";
+  out += join(gen) + " | " + join(opt) + " -o schedule.mlir && ";
+  std::vector<std::string> s = sim;
+  s[simGraphArg] = "schedule.mlir";
+  return out + join(s);
+}
+
+namespace {
+
+Param ordinal(std::string name, std::vector<std::string> values,
+              std::string help) {
+  Param p;
+  p.name = std::move(name);
+  p.kind = Param::Kind::Ordinal;
+  p.values = std::move(values);
+  p.help = std::move(help);
+  return p;
+}
+
+void hint(Param &p, Pressure pressure, int direction) {
+  p.hint[static_cast<int>(pressure)] = direction;
+}
+
+/// Qwen3-30B-A3B MoE layer, batch B, routed by STeP's synthetic trace with
+/// idle time-multiplex regions (scripts/reproduce_step.py time-mux).
+class MoEWorkload : public Workload {
+public:
+  MoEWorkload(const WorkloadOptions &o) : root(o.sourceRoot), batch(o.batch) {
+    arch = o.arch.empty() ? root + "/arch/sn40l_like.pbtxt" : o.arch;
+    routing = root + "/examples/moe_expert/" +
+              "routing_qwen_b64_synthetic_idle_regions.csv";
+    Param tiling = ordinal("tiling", {"8", "16", "32", "64", "dyn"},
+                           "token rows per tile (step-gen --tiling); dyn "
+                           "packs each expert's tokens into one tile");
+    // Each static tile streams the expert's weights again: larger tiles
+    // (and dyn, one tile per expert) read them fewer times, but hold more
+    // rows on chip.
+    hint(tiling, Pressure::OffChip, +1);
+    hint(tiling, Pressure::OnChipOver, -1);
+    Param regions = ordinal(
+        "regions", {"1", "2", "4", "8", "16", "32", "64", "128"},
+        "configured expert regions P, each shared by 128/P experts "
+        "(step-opt --step-time-multiplex=regions=P)");
+    // More regions run more experts at once (more compute and more loads in
+    // flight) but each region allocates its own units and buffers.
+    hint(regions, Pressure::Compute, +1);
+    hint(regions, Pressure::OffChip, +1);
+    hint(regions, Pressure::ComputeOver, -1);
+    hint(regions, Pressure::OnChipOver, -1);
+    Param tileF = ordinal("tile_f",
+                          {"16", "32", "48", "64", "96", "128", "192", "256",
+                           "384", "768"},
+                          "width of the W1/W3 tiles and height of the W2 "
+                          "tiles (step-gen --tile-f; divides 768)");
+    // Wider weight tiles mean fewer tile operations per expert (less
+    // per-tile latency) and larger on-chip tiles.
+    hint(tileF, Pressure::Compute, +1);
+    hint(tileF, Pressure::OnChipOver, -1);
+    Param depth = ordinal("channel_depth", {"1", "2", "4", "8"},
+                          "FIFO depth of every channel (step-gen "
+                          "--channel-depth)");
+    // Deeper FIFOs absorb rate mismatches between producer and consumer.
+    hint(depth, Pressure::Stall, +1);
+    hint(depth, Pressure::OnChipOver, -1);
+    Param bw = ordinal("compute_bw",
+                       {"256", "512", "1024", "2048", "4096", "8192"},
+                       "FLOPs/cycle of every map and accumulation (step-gen "
+                       "--compute-bw; at most one compute unit's 8192)");
+    hint(bw, Pressure::Compute, +1);
+    hint(bw, Pressure::ComputeOver, -1);
+    sp.params = {tiling, regions, tileF, depth, bw};
+  }
+
+  std::string kind() const override { return "moe"; }
+  const Space &space() const override { return sp; }
+  // STeP's time-multiplexing setting without sharing: static tiles of 32,
+  // one region per expert, step-gen's tile_f, the arch's FIFO depth.
+  Schedule baseline() const override { return {2, 7, 3, 1, 2}; }
+
+  Commands commands(const Schedule &s) const override {
+    const auto &p = sp.params;
+    Commands c;
+    c.gen = {"step-gen", "moe", "--model", "qwen3-30b-a3b", "--batch",
+             std::to_string(batch), "--tiling", p[0].values[s[0]],
+             "--tile-f", p[2].values[s[2]], "--compute-bw", p[4].values[s[4]],
+             "--channel-depth", p[3].values[s[3]]};
+    c.opt = {"step-opt",
+             "--step-time-multiplex=regions=" + p[1].values[s[1]]};
+    c.sim = {"step-sim", "GRAPH", "--arch", arch, "--bind",
+             "routing=" + routing, "--mock-bf16"};
+    return c;
+  }
+
+  std::string summary() const override {
+    std::ostringstream os;
+    os << "Qwen3-30B-A3B MoE layer (128 experts, top-8, dim 2048, expert "
+          "FFN 768, SwiGLU), batch "
+       << batch
+       << ", routed by " << routing
+       << "; simulated with f32 tiles timed as bf16 (--mock-bf16).";
+    return os.str();
+  }
+
+private:
+  std::string root, routing;
+  int batch;
+  Space sp;
+};
+
+/// Attention decode (one KV head of Qwen3-30B-A3B) over a batch of KV
+/// lengths from the Azure conversation trace (STeP's medium-stdev batch at
+/// B = 64), parallelized over regions.
+class AttentionWorkload : public Workload {
+public:
+  AttentionWorkload(const WorkloadOptions &o)
+      : root(o.sourceRoot), batch(o.batch) {
+    arch = o.arch.empty() ? root + "/arch/sn40l_like.pbtxt" : o.arch;
+    batches = root + "/data/traces/step_kv_batches_azure2023_conv.csv";
+    // The first medium-stdev batch of each size (STeP's Figure 11 class).
+    batchId = batch == 16   ? "b16_s3181_e3196"
+              : batch == 80 ? "b80_s1891_e1970"
+                            : "b64_s0733_e0796";
+    maxKv = batch == 16 ? 4672 : batch == 80 ? 6528 : 6464;
+    Param strategy;
+    strategy.name = "strategy";
+    strategy.kind = Param::Kind::Categorical;
+    strategy.values = {"coarse", "interleaved", "dynamic"};
+    strategy.help = "how requests reach regions: contiguous slices "
+                    "(step-parallelize strategy=coarse), round robin "
+                    "(strategy=interleaved) or on demand "
+                    "(step-dynamic-parallelize)";
+    // How requests are dealt decides how evenly the busiest operators are
+    // loaded: worth trying another value under either pressure.
+    hint(strategy, Pressure::Compute, 1);
+    hint(strategy, Pressure::OffChip, 1);
+    Param regions = ordinal("regions", {"2", "4", "8", "16", "32", "64"},
+                            "parallel regions R");
+    hint(regions, Pressure::Compute, +1);
+    hint(regions, Pressure::OffChip, +1);
+    hint(regions, Pressure::ComputeOver, -1);
+    hint(regions, Pressure::OnChipOver, -1);
+    Param tileN = ordinal("tile_n", {"16", "32", "64"},
+                          "KV-cache rows per K/V tile (step-gen --tile-n; "
+                          "divides max-kv)");
+    // Longer tiles mean fewer, larger off-chip reads per request.
+    hint(tileN, Pressure::OffChip, +1);
+    hint(tileN, Pressure::OnChipOver, -1);
+    Param depth = ordinal("channel_depth", {"1", "2", "4", "8"},
+                          "FIFO depth (step-gen --channel-depth; metadata "
+                          "and write-back FIFOs use it too)");
+    hint(depth, Pressure::Stall, +1);
+    hint(depth, Pressure::OnChipOver, -1);
+    Param bw = ordinal("compute_bw", {"512", "1024", "2048", "4096", "8192"},
+                       "FLOPs/cycle of every map and accumulation");
+    hint(bw, Pressure::Compute, +1);
+    hint(bw, Pressure::ComputeOver, -1);
+    sp.params = {strategy, regions, tileN, depth, bw};
+  }
+
+  std::string kind() const override { return "attention"; }
+  const Space &space() const override { return sp; }
+  // STeP's static coarse parallelization at B = 64 (B/16 regions) with
+  // step-gen's defaults.
+  Schedule baseline() const override { return {0, 1, 1, 0, 2}; }
+
+  Commands commands(const Schedule &s) const override {
+    const auto &p = sp.params;
+    Commands c;
+    c.setup = {"step-trace", "kv-lengths", "--batches", batches,
+               "--batch", batchId, "-o", "kv.npy"};
+    c.gen = {"step-gen", "attention", "--batch", std::to_string(batch),
+             "--max-kv", std::to_string(maxKv), "--tile-n",
+             p[2].values[s[2]], "--metadata-depth", "0",
+             "--write-back-depth", "0", "--channel-depth", p[3].values[s[3]],
+             "--compute-bw", p[4].values[s[4]]};
+    const std::string &strategy = p[0].values[s[0]];
+    const std::string &r = p[1].values[s[1]];
+    if (strategy == "dynamic")
+      c.opt = {"step-opt", "--step-dynamic-parallelize=regions=" + r};
+    else
+      c.opt = {"step-opt", "--step-parallelize=regions=" + r +
+                               " strategy=" + strategy};
+    c.sim = {"step-sim", "GRAPH", "--arch", arch, "--bind",
+             "kv_lens=kv.npy"};
+    return c;
+  }
+
+  std::string summary() const override {
+    std::ostringstream os;
+    os << "Grouped-query attention decode, one KV head of Qwen3-30B-A3B "
+          "(step-gen attention), batch "
+       << batch << " requests with KV lengths of Azure trace batch " << batchId
+       << " (max-kv " << maxKv << "), split over parallel regions.";
+    return os.str();
+  }
+
+private:
+  std::string root, batches, batchId;
+  int batch, maxKv;
+  Space sp;
+};
+
+} // namespace
+
+std::unique_ptr<Workload> createWorkload(const std::string &name,
+                                         const WorkloadOptions &options,
+                                         std::string &error) {
+  if (name == "moe") {
+    if (options.batch < 1) {
+      error = "bad batch " + std::to_string(options.batch);
+      return nullptr;
+    }
+    return std::make_unique<MoEWorkload>(options);
+  }
+  if (name == "attention") {
+    if (options.batch != 16 && options.batch != 64 && options.batch != 80) {
+      error = "attention: batch must be 16, 64 or 80 (the trace's batch "
+              "sizes), got " +
+              std::to_string(options.batch);
+      return nullptr;
+    }
+    return std::make_unique<AttentionWorkload>(options);
+  }
+  error = "unknown workload '" + name + "' (expected moe or attention)";
+  return nullptr;
+}
+
+} // namespace step::tune
