@@ -152,20 +152,24 @@ std::optional<std::string> check(const json::Value &v, const json::Value &s,
   }
 
   if (const json::Array *any = schema->getArray("anyOf")) {
-    std::optional<std::string> first;
+    // Report the alternative that got furthest (the longest path to its
+    // violation): for an item of the answer schema, the action it names.
+    std::optional<std::string> deepest;
     bool matched = false;
+    auto depth = [](const std::string &e) { return e.find(": "); };
     for (const json::Value &alt : *any) {
       std::optional<std::string> err = check(v, alt, path);
       if (!err) {
         matched = true;
         break;
       }
-      if (!first)
-        first = err;
+      if (!deepest || depth(*err) > depth(*deepest))
+        deepest = err;
     }
     if (!matched && !any->empty())
-      return formatv("{0}: matches none of the {1} alternatives (first: {2})",
-                     path, any->size(), first.value_or(""))
+      return formatv("{0}: matches none of the {1} alternatives (closest: "
+                     "{2})",
+                     path, any->size(), deepest.value_or(""))
           .str();
   }
   if (const json::Array *one = schema->getArray("oneOf")) {

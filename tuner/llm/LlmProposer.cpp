@@ -145,23 +145,31 @@ std::vector<Example> SequenceMemory::examples(const std::string &layerKind,
 // Prompt
 //===----------------------------------------------------------------------===//
 
-std::string systemPrompt(unsigned maxActions) {
-  return formatv(
-             "You optimize schedules for a spatial dataflow accelerator. A "
-             "schedule is a sequence of transformations applied to a layer's "
-             "streaming dataflow graph; each schedule is scored by a "
-             "cycle-level simulator. Given the current schedule, its "
-             "ancestors and their simulated metrics, propose 1 to {0} "
-             "transformations, applied in order to the current schedule, "
-             "that are most likely to reduce cycles without exceeding the "
-             "architecture's compute units or on-chip memory. Aim at the "
-             "bottleneck operators; use the history to avoid repeating moves "
-             "that did not help. Use only transformation names and parameter "
-             "values from the vocabulary. Answer with one JSON object: "
-             "{{\"reasoning\": a short explanation, \"transformations\": "
-             "[{{\"name\": ..., \"args\": {{...}}]}.",
-             maxActions)
-      .str();
+std::string systemPrompt(unsigned maxActions, bool alternatives) {
+  std::string what =
+      alternatives
+          ? formatv("propose 1 to {0} alternative transformations, each "
+                    "applied alone to the current schedule to make one "
+                    "candidate, ",
+                    maxActions)
+                .str()
+          : formatv("propose 1 to {0} transformations, applied in order to "
+                    "the current schedule, ",
+                    maxActions)
+                .str();
+  return "You optimize schedules for a spatial dataflow accelerator. A "
+         "schedule is a sequence of transformations applied to a layer's "
+         "streaming dataflow graph; each schedule is scored by a "
+         "cycle-level simulator. Given the current schedule, its ancestors "
+         "and their simulated metrics, " +
+         what +
+         "that are most likely to reduce cycles without exceeding the "
+         "architecture's compute units or on-chip memory. Aim at the "
+         "bottleneck operators; use the history to avoid repeating moves "
+         "that did not help. Use only transformation names and parameter "
+         "values from the vocabulary. Answer with one JSON object: "
+         "{\"reasoning\": a short explanation, \"transformations\": "
+         "[{\"name\": ..., \"args\": {...}}]}.";
 }
 
 static void printSchedule(raw_ostream &os, StringRef title,
@@ -187,13 +195,17 @@ static void printSchedule(raw_ostream &os, StringRef title,
   os << "\n\n";
 }
 
-std::string userPrompt(const PromptContext &ctx, unsigned maxActions) {
+std::string userPrompt(const PromptContext &ctx, unsigned maxActions,
+                       bool alternatives) {
   std::string s;
   raw_string_ostream os(s);
   os << "## Layer";
   if (!ctx.layerKind.empty())
     os << " (" << ctx.layerKind << ")";
-  os << "\n" << ctx.layerSummary << "\n\n";
+  os << "\n" << ctx.layerSummary << "\n";
+  if (ctx.baselineCycles > 0)
+    os << "Reference schedule: " << ctx.baselineCycles << " cycles.\n";
+  os << "\n";
   os << "## Architecture\n" << ctx.archSummary << "\n\n";
   printSchedule(os, "Current schedule", ctx.current);
   if (ctx.parent)
@@ -216,8 +228,15 @@ std::string userPrompt(const PromptContext &ctx, unsigned maxActions) {
       os << formatv("- {0} ({1:F2}x fewer cycles)\n",
                     join(e.actions, ", "), e.speedup);
   }
-  os << formatv("\nPropose 1 to {0} transformations for the current "
-                "schedule.\n",
+  if (!ctx.tried.empty()) {
+    os << "\n## Already applied to the current schedule (propose others)\n";
+    for (const std::string &t : ctx.tried)
+      os << "- " << t << "\n";
+  }
+  os << formatv(alternatives ? "\nPropose 1 to {0} alternative "
+                               "transformations for the current schedule.\n"
+                             : "\nPropose 1 to {0} transformations for the "
+                               "current schedule.\n",
                 maxActions);
   os.flush();
   return s;
@@ -327,8 +346,9 @@ ChatRequest buildRequest(const PromptContext &ctx,
   r.seed = opts.seed;
   r.schemaName = opts.schemaName;
   r.schema = answerSchema(ctx.vocabulary, opts.maxActions);
-  r.messages = {{"system", systemPrompt(opts.maxActions)},
-                {"user", userPrompt(ctx, opts.maxActions)}};
+  r.messages = {{"system", systemPrompt(opts.maxActions, opts.alternatives)},
+                {"user",
+                 userPrompt(ctx, opts.maxActions, opts.alternatives)}};
   return r;
 }
 

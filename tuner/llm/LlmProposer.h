@@ -129,6 +129,11 @@ struct PromptContext {
   std::optional<ScheduleView> grandparent;
   std::vector<ActionSpec> vocabulary;
   std::vector<Example> examples;
+  /// Transformations already applied to the current schedule (its existing
+  /// children), so the model proposes something else.
+  std::vector<std::string> tried;
+  /// Cycles of the reference schedule; 0 when unknown.
+  int64_t baselineCycles = 0;
 };
 
 /// Remembers successful sequences per layer kind and hands back the best
@@ -162,13 +167,19 @@ struct LlmProposerOptions {
   std::optional<int64_t> maxTokens = 1024;
   std::optional<int64_t> seed;
   std::string schemaName = "step_schedule_proposal";
+  /// false: the transformations of one answer are a sequence applied in
+  /// order to make one child (the Reasoning Compiler's reading). true: each
+  /// is an alternative applied alone to the current schedule, one child
+  /// each (what step-tune's proposer interface asks for).
+  bool alternatives = false;
 };
 
 /// The system message: the task, the answer format, the rules.
-std::string systemPrompt(unsigned maxActions);
+std::string systemPrompt(unsigned maxActions, bool alternatives = false);
 /// The user message: summaries, schedules with metrics, vocabulary,
-/// examples.
-std::string userPrompt(const PromptContext &ctx, unsigned maxActions);
+/// examples, transformations already tried.
+std::string userPrompt(const PromptContext &ctx, unsigned maxActions,
+                       bool alternatives = false);
 /// The answer schema as JSON text: an object with "reasoning" then
 /// "transformations", each item one of the vocabulary's actions (anyOf over
 /// the actions, each with "name" as a one-value enum, then "args" with the
