@@ -20,6 +20,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <thread>
 
@@ -189,6 +190,9 @@ ChatResult interpretResponse(long status, StringRef body,
   if (!choices || choices->empty() || !(*choices)[0].getAsObject()) {
     r.kind = ErrorKind::Malformed;
     r.message = "response has no choices[0]";
+    // Some servers report errors with a 200 status.
+    if (root && root->get("error"))
+      r.message += ": " + serverMessage(body);
     return r;
   }
   const json::Object *choice = (*choices)[0].getAsObject();
@@ -378,6 +382,17 @@ ChatResult ChatClient::complete(const ChatRequest &request) {
       return bad;
     }
     schema = std::move(*parsed);
+  }
+
+  // A line break in the key would end the Authorization header and inject
+  // the rest; refuse without quoting it.
+  if (const char *key = std::getenv(opts.apiKeyEnv.c_str());
+      key && std::strpbrk(key, "\r\n")) {
+    ChatResult bad;
+    bad.kind = ErrorKind::Refused;
+    bad.message = "the API key in $" + opts.apiKeyEnv +
+                  " contains a line break; nothing was sent";
+    return bad;
   }
 
   ChatResult r;

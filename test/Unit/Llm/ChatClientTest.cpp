@@ -115,6 +115,28 @@ TEST(ChatClient, NoKeyNoAuthorizationHeader) {
   EXPECT_EQ(server.requests()[0].headers.count("authorization"), 0u);
 }
 
+TEST(ChatClient, KeyWithLineBreakIsNotSent) {
+  EnvGuard key(keyEnv, "sk-abc\r\nX-Injected: 1");
+  LoopbackServer server;
+  server.push(Behaviour::respond(200, completion(goodAnswer())));
+  ChatOptions o = fastOptions(server.baseUrl());
+  o.retries = 2;
+  ChatResult r = ChatClient(o).complete(request());
+  EXPECT_EQ(r.kind, ErrorKind::Refused);
+  EXPECT_EQ(r.message, std::string("the API key in $") + keyEnv +
+                           " contains a line break; nothing was sent");
+  EXPECT_EQ(r.attempts, 0u);
+  EXPECT_EQ(server.requests().size(), 0u);
+}
+
+TEST(ChatClient, ErrorWithStatus200IsMalformedWithItsMessage) {
+  LoopbackServer server;
+  server.push(Behaviour::respond(200, R"({"error":"model not found"})"));
+  ChatResult r = ChatClient(fastOptions(server.baseUrl())).complete(request());
+  EXPECT_EQ(r.kind, ErrorKind::Malformed);
+  EXPECT_EQ(r.message, "response has no choices[0]: model not found");
+}
+
 TEST(ChatClient, BaseUrlTrailingSlash) {
   ChatOptions o;
   o.baseUrl = "http://localhost:11434/v1/";
