@@ -15,6 +15,8 @@ PACKAGES=(
   # libraries
   libboost-graph-dev libtbb-dev libprotobuf-dev protobuf-compiler
   libgtest-dev libbenchmark-dev libsystemc-dev
+  # step-tune: Gaussian-process surrogate (Eigen), optional MPI back-end
+  libeigen3-dev libopenmpi-dev openmpi-bin
   # step-tune's language-model client (tuner/llm)
   libcurl4-openssl-dev
 )

@@ -35,5 +35,5 @@ config.substitutions.append(
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
-    ["step-opt", "step-sim", "step-translate", "step-gen", "step-trace"], [config.step_tools_dir])
+    ["step-opt", "step-sim", "step-translate", "step-gen", "step-trace", "step-tune"], [config.step_tools_dir])
 llvm_config.with_environment("PATH", config.step_tools_dir, append_path=True)

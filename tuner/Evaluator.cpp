@@ -17,6 +17,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <google/protobuf/text_format.h>
+#include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
@@ -455,6 +456,9 @@ Harness::evaluate(const std::vector<Schedule> &batch) {
     keys.push_back(k);
   }
   std::vector<Metrics> results(todo.size());
+  // Evaluations wait on subprocesses: --jobs may exceed the cores.
+  tbb::global_control threads(tbb::global_control::max_allowed_parallelism,
+                              static_cast<size_t>(jobs));
   tbb::task_arena arena(jobs);
   arena.execute([&] {
     tbb::parallel_for(size_t(0), todo.size(), [&](size_t i) {
