@@ -135,8 +135,9 @@ struct ChatOptions {
   size_t maxResponseBytes = 16u << 20;
 };
 
-/// The HTTP client (libcurl). Thread-compatible: one instance per thread, or
-/// external locking.
+/// The HTTP client (libcurl). complete() may be called from several threads
+/// at once: every attempt uses its own libcurl handle and nothing else is
+/// mutated.
 class ChatClient : public ChatBackend {
 public:
   explicit ChatClient(ChatOptions options);

@@ -102,46 +102,6 @@ bool ProposedAction::operator==(const ProposedAction &o) const {
 }
 
 //===----------------------------------------------------------------------===//
-// Memory
-//===----------------------------------------------------------------------===//
-
-void SequenceMemory::remember(const std::string &layerKind,
-                              const std::vector<std::string> &actions,
-                              double speedup) {
-  if (!(speedup > 1) || actions.empty())
-    return;
-  std::vector<Example> &list = byKind[layerKind];
-  for (Example &e : list)
-    if (e.actions == actions) {
-      e.speedup = std::max(e.speedup, speedup);
-      return;
-    }
-  list.push_back({actions, speedup});
-  if (list.size() > perKind) {
-    // Forget the weakest (the oldest among equals).
-    auto worst = std::min_element(
-        list.begin(), list.end(),
-        [](const Example &a, const Example &b) { return a.speedup < b.speedup; });
-    list.erase(worst);
-  }
-}
-
-std::vector<Example> SequenceMemory::examples(const std::string &layerKind,
-                                              size_t n) const {
-  auto it = byKind.find(layerKind);
-  if (it == byKind.end())
-    return {};
-  std::vector<Example> out = it->second;
-  std::stable_sort(out.begin(), out.end(),
-                   [](const Example &a, const Example &b) {
-                     return a.speedup > b.speedup;
-                   });
-  if (out.size() > n)
-    out.resize(n);
-  return out;
-}
-
-//===----------------------------------------------------------------------===//
 // Prompt
 //===----------------------------------------------------------------------===//
 

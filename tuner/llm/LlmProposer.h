@@ -136,25 +136,6 @@ struct PromptContext {
   int64_t baselineCycles = 0;
 };
 
-/// Remembers successful sequences per layer kind and hands back the best
-/// few as prompt examples. Sequences are deduplicated; a repeated sequence
-/// keeps its best speedup.
-class SequenceMemory {
-public:
-  explicit SequenceMemory(size_t perKind = 8) : perKind(perKind) {}
-  /// Records `actions` if speedup > 1.
-  void remember(const std::string &layerKind,
-                const std::vector<std::string> &actions, double speedup);
-  /// At most `n` examples for `layerKind`, best speedup first (ties in
-  /// insertion order).
-  std::vector<Example> examples(const std::string &layerKind,
-                                size_t n) const;
-
-private:
-  size_t perKind;
-  std::map<std::string, std::vector<Example>> byKind;
-};
-
 //===----------------------------------------------------------------------===//
 // Prompt, schema, validation
 //===----------------------------------------------------------------------===//

@@ -186,27 +186,6 @@ TEST(ParseAnswer, TooManyAndUnusable) {
   EXPECT_TRUE(parseAnswer("[1,2]", vocabulary(), 2).unusable);
 }
 
-TEST(SequenceMemory, BestFirstDeduplicatedBounded) {
-  SequenceMemory mem(2);
-  mem.remember("moe", {"a()"}, 1.5);
-  mem.remember("moe", {"b()"}, 0.9); // not an improvement: ignored
-  mem.remember("moe", {"c()"}, 2.0);
-  mem.remember("moe", {"a()"}, 1.7); // repeat keeps the best
-  mem.remember("gcn", {"d()"}, 3.0);
-  std::vector<Example> ex = mem.examples("moe", 5);
-  ASSERT_EQ(ex.size(), 2u);
-  EXPECT_EQ(ex[0].actions, std::vector<std::string>{"c()"});
-  EXPECT_EQ(ex[1].actions, std::vector<std::string>{"a()"});
-  EXPECT_DOUBLE_EQ(ex[1].speedup, 1.7);
-  mem.remember("moe", {"e()"}, 1.6); // the weakest of three: evicted
-  ex = mem.examples("moe", 5);
-  ASSERT_EQ(ex.size(), 2u);
-  EXPECT_EQ(ex[0].actions, std::vector<std::string>{"c()"});
-  EXPECT_EQ(ex[1].actions, std::vector<std::string>{"a()"});
-  EXPECT_EQ(mem.examples("moe", 1).size(), 1u);
-  EXPECT_TRUE(mem.examples("attention", 3).empty());
-}
-
 //===----------------------------------------------------------------------===//
 // End to end against the loopback server
 //===----------------------------------------------------------------------===//
