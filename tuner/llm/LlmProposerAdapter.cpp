@@ -11,6 +11,7 @@
 #include "llvm/Support/FormatVariadic.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <sstream>
 
@@ -32,6 +33,32 @@ std::string stableLocation(const std::string &loc) {
   if (!file.empty() && !line.getAsInteger(10, n) && !col.getAsInteger(10, n))
     return ("line " + line + ":" + col).str();
   return loc;
+}
+
+/// `text` with absolute paths reduced to their file names: the workload
+/// summary names its trace under the source tree, and a recording made in
+/// one checkout must replay in another.
+std::string stripDirectories(const std::string &text) {
+  std::string out;
+  size_t i = 0;
+  while (i < text.size()) {
+    bool tokenStart = i == 0 || std::isspace(static_cast<unsigned char>(
+                                    text[i - 1])) ||
+                      text[i - 1] == '(' || text[i - 1] == '=';
+    if (text[i] == '/' && tokenStart) {
+      size_t end = i;
+      while (end < text.size() &&
+             !std::isspace(static_cast<unsigned char>(text[end])) &&
+             text[end] != ';' && text[end] != ',' && text[end] != ')')
+        ++end;
+      StringRef path(text.data() + i, end - i);
+      out += path.substr(path.rfind('/') + 1).str();
+      i = end;
+      continue;
+    }
+    out += text[i++];
+  }
+  return out;
 }
 
 ScheduleMetrics toMetrics(const tune::Metrics &m) {
@@ -158,8 +185,8 @@ PromptContext toPromptContext(const tune::ProposalContext &ctx) {
   PromptContext pc;
   if (ctx.workload)
     pc.layerKind = ctx.workload->kind();
-  pc.layerSummary = ctx.layerSummary;
-  pc.archSummary = ctx.archSummary;
+  pc.layerSummary = stripDirectories(ctx.layerSummary);
+  pc.archSummary = stripDirectories(ctx.archSummary);
   pc.baselineCycles = ctx.baselineCycles;
   if (!ctx.lineage.empty())
     pc.current = toView(ctx.lineage[0], space);

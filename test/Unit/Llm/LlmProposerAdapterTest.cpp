@@ -87,6 +87,12 @@ TEST(LlmProposerAdapter, PromptFromTunerContext) {
   std::string p = userPrompt(pc, 2, true);
   EXPECT_NE(p.find("## Layer (moe)"), std::string::npos) << p;
   EXPECT_NE(p.find("Reference schedule: 790000 cycles."), std::string::npos);
+  // No checkout-specific paths: the trace is named by its file name only.
+  EXPECT_NE(m.ctx.layerSummary.find(STEP_SOURCE_DIR), std::string::npos);
+  EXPECT_EQ(p.find(STEP_SOURCE_DIR), std::string::npos) << p;
+  EXPECT_NE(p.find(" routing_qwen_b64_synthetic_idle_regions.csv;"),
+            std::string::npos)
+      << p;
   EXPECT_NE(p.find("## Current schedule\n" + sp.key(m.child) +
                    "\nreached from the reference schedule by: regions=32\n"
                    "metrics: cycles=700000, utilization=25.0%, off-chip "
