@@ -9,6 +9,9 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
+#include <vector>
+
 using namespace llvm;
 
 namespace step::llm {
@@ -121,16 +124,21 @@ std::optional<std::string> check(const json::Value &v, const json::Value &s,
 
   if (const json::Object *obj = v.getAsObject()) {
     const json::Object *props = schema->getObject("properties");
-    if (const json::Array *required = schema->getArray("required"))
-      for (const json::Value &r : *required)
-        if (std::optional<StringRef> name = r.getAsString();
-            name && !obj->get(*name))
-          return formatv("{0}: missing required property \"{1}\"", path,
-                         *name)
-              .str();
     // Check properties in sorted order so the first violation reported does
-    // not depend on hash-table order.
-    for (const json::Object::value_type *kv : json::sortedElements(*obj)) {
+    // not depend on hash-table order, those fixed by an enum or const
+    // first: they tell the alternatives of an anyOf apart, so a wrong
+    // action name is reported as such rather than as its missing arguments.
+    auto fixedValue = [&](StringRef key) {
+      const json::Object *p = props ? props->getObject(key) : nullptr;
+      return p && (p->get("enum") || p->get("const"));
+    };
+    std::vector<const json::Object::value_type *> order =
+        json::sortedElements(*obj);
+    std::stable_partition(order.begin(), order.end(),
+                          [&](const json::Object::value_type *kv) {
+                            return fixedValue(kv->first);
+                          });
+    for (const json::Object::value_type *kv : order) {
       std::string sub = path + "." + kv->first.str();
       const json::Value *propSchema = props ? props->get(kv->first) : nullptr;
       if (propSchema) {
@@ -149,12 +157,38 @@ std::optional<std::string> check(const json::Value &v, const json::Value &s,
         }
       }
     }
+    if (const json::Array *required = schema->getArray("required"))
+      for (const json::Value &r : *required)
+        if (std::optional<StringRef> name = r.getAsString();
+            name && !obj->get(*name))
+          return formatv("{0}: missing required property \"{1}\"", path,
+                         *name)
+              .str();
   }
 
   if (const json::Array *any = schema->getArray("anyOf")) {
-    // Report the alternative that got furthest (the longest path to its
-    // violation): for an item of the answer schema, the action it names.
-    std::optional<std::string> deepest;
+    // Report the alternative `v` names through its enum or const properties
+    // (for an item of the answer schema: the action named), else the one
+    // that got furthest (the longest path to its violation).
+    auto named = [&](const json::Value &alt) {
+      const json::Object *a = alt.getAsObject();
+      const json::Object *props = a ? a->getObject("properties") : nullptr;
+      const json::Object *obj = v.getAsObject();
+      if (!props || !obj)
+        return false;
+      bool found = false;
+      for (const auto &[key, sub] : *props) {
+        const json::Object *p = sub.getAsObject();
+        const json::Value *got = obj->get(key);
+        if (!p || !(p->get("enum") || p->get("const")) || !got)
+          continue;
+        if (check(*got, sub, path))
+          return false;
+        found = true;
+      }
+      return found;
+    };
+    std::optional<std::string> chosen, deepest;
     bool matched = false;
     auto depth = [](const std::string &e) { return e.find(": "); };
     for (const json::Value &alt : *any) {
@@ -163,13 +197,15 @@ std::optional<std::string> check(const json::Value &v, const json::Value &s,
         matched = true;
         break;
       }
+      if (!chosen && named(alt))
+        chosen = err;
       if (!deepest || depth(*err) > depth(*deepest))
         deepest = err;
     }
     if (!matched && !any->empty())
       return formatv("{0}: matches none of the {1} alternatives (closest: "
                      "{2})",
-                     path, any->size(), deepest.value_or(""))
+                     path, any->size(), chosen ? *chosen : *deepest)
           .str();
   }
   if (const json::Array *one = schema->getArray("oneOf")) {

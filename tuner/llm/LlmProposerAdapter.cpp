@@ -130,9 +130,10 @@ public:
                     .str();
     fprintf(stderr,
             "step-tune: llm proposer: %u requests; transformations: %u "
-            "valid, %u invalid; answers with no valid one: %u%s\n",
+            "valid, %u invalid; answers with no valid one: %u%s; "
+            "expansions not asked after repeated failures: %u\n",
             total.calls, total.validActions, total.invalidActions,
-            total.fallbacks, errors.c_str());
+            total.fallbacks, errors.c_str(), skipped);
   }
 
   std::string name() const override { return "llm"; }
@@ -141,6 +142,15 @@ public:
                                    std::mt19937_64 &) override {
     if (ctx.count == 0 || ctx.lineage.empty())
       return {};
+    // A server that keeps failing would cost every remaining expansion its
+    // time-out: after kFailuresToPause failures in a row, ask again only
+    // every kProbeEvery expansions (random transformations meanwhile). The
+    // failures are recorded, so a replay pauses at the same expansions.
+    if (consecutiveFailures >= kFailuresToPause &&
+        ++skippedSincePause % kProbeEvery != 0) {
+      ++skipped;
+      return {};
+    }
     LlmProposerOptions o = opts;
     o.maxActions = ctx.count;
     LlmProposer proposer(*backend, o);
@@ -149,6 +159,15 @@ public:
     if (p.error != ErrorKind::None)
       fprintf(stderr, "step-tune: llm proposer: %s: %s\n",
               errorKindName(p.error), p.message.c_str());
+    bool failed = p.actions.empty() && p.invalid == 0 &&
+                  p.error != ErrorKind::None && p.error != ErrorKind::Replay;
+    consecutiveFailures = failed ? consecutiveFailures + 1 : 0;
+    skippedSincePause = 0;
+    if (consecutiveFailures == kFailuresToPause)
+      fprintf(stderr,
+              "step-tune: llm proposer: %u failed exchanges in a row; random "
+              "transformations, asking again every %u expansions\n",
+              kFailuresToPause, kProbeEvery);
     std::vector<std::string> out;
     for (const ProposedAction &a : p.actions)
       out.push_back(a.name + "=" + a.args.at(0).second.str());
@@ -173,9 +192,11 @@ private:
   std::unique_ptr<Replayer> replayer;
   std::unique_ptr<Recorder> recorder;
   std::unique_ptr<RecordingBackend> recording;
+  static constexpr unsigned kFailuresToPause = 3, kProbeEvery = 8;
   ChatBackend *backend = nullptr;
   LlmProposerOptions opts;
   ProposerStats total;
+  unsigned consecutiveFailures = 0, skippedSincePause = 0, skipped = 0;
 };
 
 } // namespace

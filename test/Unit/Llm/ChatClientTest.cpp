@@ -9,6 +9,7 @@
 
 #include "tuner/llm/ChatClient.h"
 #include "tuner/llm/JsonSchema.h"
+#include "tuner/llm/LlmProposer.h"
 
 #include "Fixtures.h"
 #include "LoopbackServer.h"
@@ -349,6 +350,26 @@ TEST(JsonSchema, Keywords) {
             "$.l: 0 items, at least 1 required");
   EXPECT_EQ(checkJsonSchema(parse(R"({"n":1,"l":[true,1]})"), schema),
             "$.l[1]: expected boolean, got 1");
+}
+
+TEST(JsonSchema, AnyOfReportsTheNamedAlternative) {
+  json::Value schema = *json::parse(answerSchema(vocabulary(), 3));
+  auto check = [&](const char *item) {
+    std::string answer =
+        std::string(R"({"reasoning":"","transformations":[)") + item + "]}";
+    return checkJsonSchema(*json::parse(answer), schema).value_or("");
+  };
+  const std::string prefix =
+      "$.transformations[0]: matches none of the 4 alternatives (closest: ";
+  EXPECT_EQ(check(R"({"name":"unroll","args":{}})"),
+            prefix + "$.transformations[0].name: \"unroll\" is not one of "
+                     "the allowed values)");
+  EXPECT_EQ(check(R"({"name":"parallelize"})"),
+            prefix + "$.transformations[0]: missing required property "
+                     "\"args\")");
+  EXPECT_EQ(check(R"({"name":"tile","args":{"dim":"k","size":100}})"),
+            prefix + "$.transformations[0].args.size: 100 is not one of the "
+                     "allowed values)");
 }
 
 TEST(JsonSchema, AnyOf) {

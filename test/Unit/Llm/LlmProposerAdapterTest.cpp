@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "tuner/Search.h"
 #include "tuner/llm/LlmProposerAdapter.h"
 
 #include "Fixtures.h"
@@ -15,6 +16,8 @@
 #include "llvm/Support/FileSystem.h"
 
 #include <gtest/gtest.h>
+
+#include <atomic>
 
 using namespace step;
 using namespace step::llm;
@@ -230,6 +233,183 @@ TEST(LlmProposerAdapter, RecordThenReplayThroughTheFactory) {
   EXPECT_FALSE(createLlmProposer(po, error));
   EXPECT_NE(error.find("cannot read recording"), std::string::npos) << error;
   llvm::sys::fs::remove(path);
+}
+
+//===----------------------------------------------------------------------===//
+// MCTS end to end, with metrics from a formula instead of the simulator
+//===----------------------------------------------------------------------===//
+
+class ToyWorkload : public tune::Workload {
+public:
+  ToyWorkload() {
+    tune::Param a;
+    a.name = "a";
+    a.values = {"0", "1", "2", "3", "4"};
+    tune::Param b;
+    b.name = "b";
+    b.values = {"0", "1", "2", "3"};
+    tune::Param c;
+    c.name = "c";
+    c.kind = tune::Param::Kind::Categorical;
+    c.values = {"x", "y"};
+    sp.params = {a, b, c};
+  }
+  std::string kind() const override { return "toy"; }
+  const tune::Space &space() const override { return sp; }
+  tune::Schedule baseline() const override { return {0, 0, 0}; }
+  tune::Commands commands(const tune::Schedule &s) const override {
+    tune::Commands c;
+    c.gen = {"step-gen", "toy", "--a", sp.params[0].values[s[0]]};
+    c.opt = {"step-opt", "--b=" + sp.params[1].values[s[1]]};
+    c.sim = {"step-sim", "GRAPH"};
+    return c;
+  }
+  std::string summary() const override { return "a toy layer"; }
+  tune::Space sp;
+};
+
+tune::Metrics toyMetrics(const tune::Schedule &s) {
+  tune::Metrics m;
+  if (s[0] == 4 && s[1] == 3) {
+    m.reason = "over the on-chip limit";
+    m.pressure = tune::Pressure::OnChipOver;
+    return m;
+  }
+  m.feasible = true;
+  m.cycles = 100 + 10 * std::abs(s[0] - 3) + 5 * std::abs(s[1] - 1) +
+             (s[2] == 0 ? 7 : 0);
+  return m;
+}
+
+struct SearchRun {
+  std::vector<std::string> keys;
+  tune::ProposalStats stats;
+};
+
+SearchRun search(tune::Proposer &proposer) {
+  ToyWorkload w;
+  tune::ArchLimits limits;
+  tune::Evaluator evaluator(w, limits, "", "", 10);
+  evaluator.fake = toyMetrics;
+  std::string error;
+  EXPECT_TRUE(evaluator.init(error)) << error;
+  tune::Harness h(evaluator, 12, 1, "mcts-llm", 5);
+  h.progressEvery = 0;
+  h.progressSeconds = 0;
+  tune::SearchOptions so;
+  so.seed = 5;
+  so.proposer = &proposer;
+  so.archSummary = "a toy fabric";
+  tune::SearchResult r = tune::runMcts(h, so);
+  SearchRun out;
+  for (const tune::Sample &s : h.history())
+    out.keys.push_back(w.space().key(s.schedule));
+  out.stats = r.stats;
+  return out;
+}
+
+/// A stand-in model: picks actions and values from the request's own
+/// schema, rotating with the call number; every fourth answer starts with a
+/// transformation that does not exist.
+Behaviour schemaDrivenAnswer(const CapturedRequest &req, unsigned call) {
+  namespace json = llvm::json;
+  llvm::Expected<json::Value> body = json::parse(req.body);
+  if (!body) {
+    llvm::consumeError(body.takeError());
+    return Behaviour::respond(400, R"({"error":"bad body"})");
+  }
+  const json::Object *tr = body->getAsObject()
+                               ->getObject("response_format")
+                               ->getObject("json_schema")
+                               ->getObject("schema")
+                               ->getObject("properties")
+                               ->getObject("transformations");
+  const json::Array &alts = *tr->getObject("items")->getArray("anyOf");
+  int64_t n = *tr->getInteger("maxItems");
+  json::Array items;
+  for (int64_t i = 0; i < n; ++i) {
+    const json::Object *props =
+        alts[(call + i) % alts.size()].getAsObject()->getObject("properties");
+    llvm::StringRef name =
+        *(*props->getObject("name")->getArray("enum"))[0].getAsString();
+    const json::Array &values = *props->getObject("args")
+                                     ->getObject("properties")
+                                     ->getObject("value")
+                                     ->getArray("enum");
+    items.push_back(json::Object{
+        {"name", name},
+        {"args",
+         json::Object{{"value", values[(call * 3 + i) % values.size()]}}}});
+  }
+  if (call % 4 == 3)
+    items[0] = json::Object{{"name", "unroll"}, {"args", json::Object{}}};
+  std::string content;
+  llvm::raw_string_ostream os(content);
+  os << json::Value(json::Object{{"reasoning", "rotate"},
+                                 {"transformations", std::move(items)}});
+  os.flush();
+  return Behaviour::respond(200, completion(content));
+}
+
+TEST(LlmProposerAdapter, MctsRecordsAndReplaysTheSameSearch) {
+  llvm::SmallString<128> path;
+  llvm::sys::fs::createTemporaryFile("step-llm-mcts", "jsonl", path);
+  llvm::sys::fs::remove(path);
+
+  SearchRun live;
+  size_t requests = 0;
+  {
+    LoopbackServer server;
+    auto calls = std::make_shared<std::atomic<unsigned>>(0);
+    server.respondWith([calls](const CapturedRequest &req) {
+      return schemaDrivenAnswer(req, (*calls)++);
+    });
+    tune::ProposerOptions po = options(server.baseUrl());
+    po.recordFile = std::string(path);
+    std::string error;
+    auto proposer = createLlmProposer(po, error);
+    ASSERT_TRUE(proposer) << error;
+    live = search(*proposer);
+    requests = server.requests().size();
+  }
+  // Every expansion asked the model once; the budget was spent; unknown
+  // names were counted and replaced.
+  EXPECT_EQ(live.keys.size(), 12u);
+  EXPECT_EQ(size_t(live.stats.calls), requests);
+  EXPECT_GE(live.stats.invalid, 1);
+  EXPECT_GE(live.stats.fallbacks, live.stats.invalid);
+
+  tune::ProposerOptions po = options("");
+  po.replayFile = std::string(path);
+  std::string error;
+  auto replayed = createLlmProposer(po, error);
+  ASSERT_TRUE(replayed) << error;
+  SearchRun again = search(*replayed);
+  EXPECT_EQ(again.keys, live.keys);
+  EXPECT_EQ(again.stats.calls, live.stats.calls);
+  EXPECT_EQ(again.stats.invalid, live.stats.invalid);
+  EXPECT_EQ(again.stats.duplicates, live.stats.duplicates);
+  EXPECT_EQ(again.stats.fallbacks, live.stats.fallbacks);
+  llvm::sys::fs::remove(path);
+}
+
+TEST(LlmProposerAdapter, FailingServerIsAskedLessAndTheBudgetIsSpent) {
+  // Every request fails (Ollama's answer to an unknown model): after three
+  // failures in a row the proposer pauses, so 12 samples cost 3 requests,
+  // not one per expansion; the budget is still spent on random moves.
+  LoopbackServer server;
+  server.respondWith([](const CapturedRequest &) {
+    return Behaviour::respond(404, R"({"error":"model 'x' not found"})");
+  });
+  std::string error;
+  auto proposer = createLlmProposer(options(server.baseUrl()), error);
+  ASSERT_TRUE(proposer) << error;
+  SearchRun run = search(*proposer);
+  EXPECT_EQ(run.keys.size(), 12u);
+  EXPECT_GT(run.stats.calls, 3);
+  EXPECT_EQ(server.requests().size(), 3u);
+  EXPECT_EQ(run.stats.invalid, 0);
+  EXPECT_EQ(run.stats.fallbacks, run.stats.proposals);
 }
 
 } // namespace

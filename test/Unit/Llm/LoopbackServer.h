@@ -5,7 +5,8 @@
 // (the answer says "Connection: close"), each answered by the next scripted
 // Behaviour: a response with any status and body, a body cut short of its
 // Content-Length, a response held back past the client's time-out, or a
-// connection closed without a word. Every request is captured (method, path,
+// connection closed without a word; after the script, an optional responder
+// computes the reply from the request. Every request is captured (method, path,
 // lower-cased headers, body) for the test to inspect.
 //
 //===----------------------------------------------------------------------===//
@@ -23,6 +24,7 @@
 #include <cctype>
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -89,6 +91,12 @@ public:
     stopping = true;
     worker.join();
     ::close(listenFd);
+  }
+
+  /// Answers requests once the script is used up (instead of HTTP 500).
+  void respondWith(std::function<Behaviour(const CapturedRequest &)> f) {
+    std::lock_guard<std::mutex> lock(mutex);
+    responder = std::move(f);
   }
 
   void push(Behaviour b) {
@@ -204,6 +212,7 @@ private:
 
     Behaviour b;
     bool scripted = false;
+    std::function<Behaviour(const CapturedRequest &)> respond;
     {
       std::lock_guard<std::mutex> lock(mutex);
       captured.push_back(req);
@@ -212,6 +221,11 @@ private:
         script.pop_front();
         scripted = true;
       }
+      respond = responder;
+    }
+    if (!scripted && respond) {
+      b = respond(req);
+      scripted = true;
     }
     if (!scripted)
       b = Behaviour::respond(
@@ -236,6 +250,7 @@ private:
   std::atomic<bool> stopping{false};
   mutable std::mutex mutex;
   std::deque<Behaviour> script;
+  std::function<Behaviour(const CapturedRequest &)> responder;
   std::vector<CapturedRequest> captured;
   std::thread worker;
 };
