@@ -21,42 +21,46 @@ namespace step::llm {
 
 namespace {
 
-/// An operator's location without the file: step-tune simulates in a fresh
-/// temporary directory, so "/tmp/step-tune-XXXX/e0.opt.mlir:1452:12" would
-/// make every run's prompt (and recording key) different. "line 1452:12"
-/// is stable for a given schedule.
-std::string stableLocation(const std::string &loc) {
-  StringRef s(loc);
-  auto [rest, col] = s.rsplit(':');
-  auto [file, line] = rest.rsplit(':');
-  unsigned n;
-  if (!file.empty() && !line.getAsInteger(10, n) && !col.getAsInteger(10, n))
-    return ("line " + line + ":" + col).str();
-  return loc;
-}
-
-/// `text` with absolute paths reduced to their file names: the workload
-/// summary names its trace under the source tree, and a recording made in
-/// one checkout must replay in another.
-std::string stripDirectories(const std::string &text) {
+/// `text` with every absolute path made run- and checkout-independent:
+/// step-tune simulates in a fresh temporary directory under numbered file
+/// names ("/tmp/step-tune-XXXX/e3.opt.mlir:1452:12" in operator locations
+/// and tool errors), and the workload summary names its trace under the
+/// source tree. A path with a line (and column) becomes "line L:C", any
+/// other its file name. Without this every prompt, and so every recording
+/// key, would be unique to one run.
+std::string stableText(const std::string &text) {
+  auto isEnd = [](char c) {
+    return std::isspace(static_cast<unsigned char>(c)) || c == ';' ||
+           c == ',' || c == ')' || c == '\'' || c == '"';
+  };
   std::string out;
   size_t i = 0;
   while (i < text.size()) {
-    bool tokenStart = i == 0 || std::isspace(static_cast<unsigned char>(
-                                    text[i - 1])) ||
-                      text[i - 1] == '(' || text[i - 1] == '=';
-    if (text[i] == '/' && tokenStart) {
-      size_t end = i;
-      while (end < text.size() &&
-             !std::isspace(static_cast<unsigned char>(text[end])) &&
-             text[end] != ';' && text[end] != ',' && text[end] != ')')
-        ++end;
-      StringRef path(text.data() + i, end - i);
-      out += path.substr(path.rfind('/') + 1).str();
-      i = end;
+    bool tokenStart = i == 0 ||
+                      std::isspace(static_cast<unsigned char>(text[i - 1])) ||
+                      text[i - 1] == '(' || text[i - 1] == '=' ||
+                      text[i - 1] == '\'' || text[i - 1] == '"';
+    if (text[i] != '/' || !tokenStart) {
+      out += text[i++];
       continue;
     }
-    out += text[i++];
+    size_t end = i;
+    while (end < text.size() && !isEnd(text[end]))
+      ++end;
+    StringRef path(text.data() + i, end - i);
+    StringRef name = path.substr(path.rfind('/') + 1);
+    // name:L:C or name:L, where L and C are numbers.
+    SmallVector<StringRef, 3> parts;
+    name.split(parts, ':');
+    unsigned n;
+    bool numbered = parts.size() >= 2 && parts.size() <= 3;
+    for (size_t k = 1; numbered && k < parts.size(); ++k)
+      numbered = !parts[k].getAsInteger(10, n);
+    if (numbered)
+      out += "line " + join(ArrayRef<StringRef>(parts).drop_front(), ":");
+    else
+      out += name.str();
+    i = end;
   }
   return out;
 }
@@ -64,7 +68,7 @@ std::string stripDirectories(const std::string &text) {
 ScheduleMetrics toMetrics(const tune::Metrics &m) {
   ScheduleMetrics out;
   out.feasible = m.feasible;
-  out.infeasibleReason = m.reason;
+  out.infeasibleReason = stableText(m.reason);
   out.cycles = m.cycles;
   out.utilization = m.utilization();
   out.offChipBytes = m.offchipBytes;
@@ -76,7 +80,7 @@ ScheduleMetrics toMetrics(const tune::Metrics &m) {
     out.bottlenecks.push_back(
         formatv("{0}{1}{2} ({3:F1}% busy, {4:F1}% stalled)", op.kind,
                 op.location.empty() ? "" : " at ",
-                stableLocation(op.location),
+                stableText(op.location),
                 op.utilization * 100, op.stalled * 100)
             .str());
   return out;
@@ -206,8 +210,8 @@ PromptContext toPromptContext(const tune::ProposalContext &ctx) {
   PromptContext pc;
   if (ctx.workload)
     pc.layerKind = ctx.workload->kind();
-  pc.layerSummary = stripDirectories(ctx.layerSummary);
-  pc.archSummary = stripDirectories(ctx.archSummary);
+  pc.layerSummary = stableText(ctx.layerSummary);
+  pc.archSummary = stableText(ctx.archSummary);
   pc.baselineCycles = ctx.baselineCycles;
   if (!ctx.lineage.empty())
     pc.current = toView(ctx.lineage[0], space);

@@ -10,9 +10,10 @@
 // Items the model got wrong come back as texts no vocabulary contains
 // ("llm-invalid: <why>"), so the tuner's validateProposals counts them as
 // invalid and fills their slots with random legal transformations; a failed
-// exchange returns nothing and every slot falls back. Failures are reported
-// on stderr (never with the API key), and a summary of the exchanges when
-// the proposer is destroyed.
+// exchange returns nothing and every slot falls back; after 3 failed
+// exchanges in a row the model is asked only every 8th expansion. Failures
+// are reported on stderr (never with the API key), and a summary of the
+// exchanges when the proposer is destroyed.
 //
 //===----------------------------------------------------------------------===//
 

@@ -2,8 +2,10 @@
 //
 // The adapter between tuner/Proposer.h and tuner/llm: the prompt state built
 // from a tuner context on the real MoE space, the answers turned into texts
-// that validateProposals accepts or counts as invalid (then falls back), and
-// the factory's record/replay options.
+// that validateProposals accepts or counts as invalid (then falls back), the
+// factory's record/replay options, and whole MCTS searches on a toy space
+// (metrics from a formula) that record, replay, and survive a failing
+// server.
 //
 //===----------------------------------------------------------------------===//
 
@@ -55,7 +57,9 @@ struct MoEContext {
                  {"accum", "expert 3", 0.5, 0, 1024}};
     tune::Metrics pm;
     pm.feasible = false;
-    pm.reason = "on-chip 80 MB over 64 MB";
+    pm.reason = "step-sim (deadlock): linear_load 'l#4' at "
+                "/tmp/step-tune-7411cf/e3.opt.mlir:7:10 waits; see "
+                "/tmp/step-tune-7411cf/e3.log";
 
     ctx.workload = workload.get();
     ctx.layerSummary = workload->summary();
@@ -105,8 +109,10 @@ TEST(LlmProposerAdapter, PromptFromTunerContext) {
                    "stalled)"),
             std::string::npos)
       << p;
-  EXPECT_NE(p.find("metrics: infeasible: on-chip 80 MB over 64 MB"),
-            std::string::npos);
+  EXPECT_NE(p.find("metrics: infeasible: step-sim (deadlock): linear_load "
+                   "'l#4' at line 7:10 waits; see e3.log\n"),
+            std::string::npos)
+      << p;
   EXPECT_EQ(p.find("Grandparent"), std::string::npos);
   EXPECT_NE(p.find("- regions(value: one of {1, 2, 4, 8, 16, 64, 128}): "),
             std::string::npos);
