@@ -37,3 +37,8 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
     ["step-opt", "step-sim", "step-translate", "step-gen", "step-trace", "step-tune"], [config.step_tools_dir])
 llvm_config.with_environment("PATH", config.step_tools_dir, append_path=True)
+
+# step-tune's MPI back-end (CMake option STEP_TUNE_MPI, OpenMPI found):
+# tests of it say `REQUIRES: mpi`.
+if getattr(config, "step_tune_mpi", "").upper() in ("ON", "1", "TRUE"):
+    config.available_features.add("mpi")

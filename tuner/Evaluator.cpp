@@ -325,17 +325,27 @@ void Evaluator::preload(const std::string &key, const Metrics &m) {
   table[key] = m;
 }
 
-Metrics Evaluator::evaluate(const Schedule &s) {
+std::optional<Metrics> Evaluator::lookup(const Schedule &s) {
   std::string key = workload.space().key(s);
-  {
-    std::lock_guard<std::mutex> lock(mutex);
-    auto it = table.find(key);
-    if (it != table.end())
-      return it->second;
-  }
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = table.find(key);
+  if (it == table.end())
+    return std::nullopt;
+  return it->second;
+}
+
+Metrics Evaluator::evaluate(const Schedule &s) {
+  if (auto m = lookup(s))
+    return *m;
   Metrics m = fake ? fake(s) : run(s);
   if (!fake)
     classify(m, limits);
+  store(s, m);
+  return m;
+}
+
+void Evaluator::store(const Schedule &s, const Metrics &m) {
+  std::string key = workload.space().key(s);
   std::lock_guard<std::mutex> lock(mutex);
   // Another thread may have simulated the same schedule meanwhile; the
   // simulator is deterministic, so either result is the same.
@@ -346,7 +356,6 @@ Metrics Evaluator::evaluate(const Schedule &s) {
       out << key << '\t' << m.toJson() << '\n';
     }
   }
-  return m;
 }
 
 Metrics Evaluator::run(const Schedule &s) {
@@ -401,6 +410,11 @@ Metrics Evaluator::run(const Schedule &s) {
       ok = false;
       why = perr;
     }
+    // Locations name the printed command's file, not this run's temporary
+    // one, so metrics (and prompts built from them) do not vary by run.
+    for (OpSummary &op : m.hottest)
+      if (op.location.rfind(opt, 0) == 0)
+        op.location = "schedule.mlir" + op.location.substr(opt.size());
   }
   if (!ok) {
     m.feasible = false;
@@ -456,15 +470,20 @@ Harness::evaluate(const std::vector<Schedule> &batch) {
     keys.push_back(k);
   }
   std::vector<Metrics> results(todo.size());
-  // Evaluations wait on subprocesses: --jobs may exceed the cores.
-  tbb::global_control threads(tbb::global_control::max_allowed_parallelism,
-                              static_cast<size_t>(jobs));
-  tbb::task_arena arena(jobs);
-  arena.execute([&] {
-    tbb::parallel_for(size_t(0), todo.size(), [&](size_t i) {
-      results[i] = evaluator.evaluate(todo[i]);
+  if (backend && !todo.empty()) {
+    results = backend(todo);
+  } else {
+    // Evaluations wait on subprocesses: --jobs may exceed the cores.
+    tbb::global_control threads(
+        tbb::global_control::max_allowed_parallelism,
+        static_cast<size_t>(jobs));
+    tbb::task_arena arena(jobs);
+    arena.execute([&] {
+      tbb::parallel_for(size_t(0), todo.size(), [&](size_t i) {
+        results[i] = evaluator.evaluate(todo[i]);
+      });
     });
-  });
+  }
   for (size_t i = 0; i < todo.size(); ++i) {
     Sample s{todo[i], results[i], ++samples};
     index[keys[i]] = all.size();

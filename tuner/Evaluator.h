@@ -92,6 +92,11 @@ public:
   Metrics evaluate(const Schedule &s);
   /// Seeds the table (tests; a fake simulator).
   void preload(const std::string &key, const Metrics &m);
+  /// The table's entry for a canonical schedule, if any.
+  std::optional<Metrics> lookup(const Schedule &s);
+  /// Records metrics computed elsewhere (another MPI rank) as a simulation
+  /// of this evaluator: table, file and count.
+  void store(const Schedule &s, const Metrics &m);
   /// Replaces the subprocess run (tests): maps a schedule to metrics.
   std::function<Metrics(const Schedule &)> fake;
   /// Distinct schedules simulated by this process (not from a file).
@@ -139,6 +144,10 @@ public:
   /// (samples, best cycles so far) after every sample.
   std::vector<std::pair<int64_t, int64_t>> convergence;
   const std::vector<Sample> &history() const { return all; }
+  /// Evaluates the new schedules of a batch instead of the TBB arena (the
+  /// MPI back-end); must return one Metrics per schedule, in order.
+  std::function<std::vector<Metrics>(const std::vector<Schedule> &)>
+      backend;
   /// Progress on stderr every `every` samples and every `seconds`.
   int progressEvery = 0;
   double progressSeconds = 10;

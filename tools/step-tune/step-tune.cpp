@@ -7,6 +7,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "tuner/Evaluator.h"
+#ifdef STEP_TUNE_HAVE_MPI
+#include "tuner/Mpi.h"
+#endif
 #include "tuner/Proposer.h"
 #include "tuner/Search.h"
 #include "tuner/Workload.h"
@@ -49,6 +52,9 @@ Search:
   --seed N           seed of every random choice (default 1)
   --jobs N           parallel evaluations (TBB threads; default: the
                      hardware's); the result does not depend on it
+  --backend B        tbb (default) or mpi: under mpirun, rank 0 searches
+                     and every rank simulates a share of each batch (same
+                     result as tbb; only when built with STEP_TUNE_MPI)
   --batch N          batch size of the layer (default 64; attention: 16,
                      64 or 80)
 MCTS:
@@ -118,7 +124,8 @@ int main(int argc, char **argv) {
       {"initial", "8"},     {"feasibility-threshold", "0.1"},
       {"neighbours", "5"},  {"arch", ""},           {"root", STEP_SOURCE_DIR},
       {"tools", ""},        {"cache", ""},          {"csv", ""},
-      {"eval-timeout", "600"}, {"progress", "10"}, {"progress-seconds", "10"}};
+      {"eval-timeout", "600"}, {"progress", "10"}, {"progress-seconds", "10"},
+      {"backend", "tbb"}};
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--help" || a == "-h") {
@@ -203,6 +210,15 @@ int main(int argc, char **argv) {
                   "' (expected mcts, random, evolutionary, bo or exhaustive)");
   }
 
+  const std::string backendName = opt["backend"];
+  if (backendName != "tbb" && backendName != "mpi")
+    return fail("unknown backend '" + backendName + "' (expected tbb or mpi)");
+#ifndef STEP_TUNE_HAVE_MPI
+  if (backendName == "mpi")
+    return fail("this step-tune is built without MPI (CMake option "
+                "STEP_TUNE_MPI with OpenMPI installed)");
+#endif
+
   WorkloadOptions wo;
   wo.sourceRoot = opt["root"];
   wo.arch = opt["arch"];
@@ -241,10 +257,31 @@ int main(int argc, char **argv) {
       return fail(std::string("no ") + t + " in " + tools +
                   " (give --tools DIR)");
 
-  Evaluator evaluator(*workload, limits, tools, opt["cache"],
+  int rank = 0;
+#ifdef STEP_TUNE_HAVE_MPI
+  if (backendName == "mpi") {
+    int size = 1;
+    mpi::init(&argc, &argv, rank, size);
+  }
+#endif
+  // Only rank 0 reads and writes the transposition file.
+  Evaluator evaluator(*workload, limits, tools, rank == 0 ? opt["cache"] : "",
                       static_cast<int>(timeout));
-  if (!evaluator.init(error))
-    return fail(error);
+  if (!evaluator.init(error)) {
+    fail(error);
+#ifdef STEP_TUNE_HAVE_MPI
+    if (backendName == "mpi")
+      mpi::abort(1);
+#endif
+    return 1;
+  }
+#ifdef STEP_TUNE_HAVE_MPI
+  if (backendName == "mpi" && rank > 0) {
+    mpi::serve(evaluator);
+    mpi::finalize();
+    return 0;
+  }
+#endif
   int threads = jobs > 0 ? static_cast<int>(jobs)
                          : static_cast<int>(std::max(
                                1u, std::thread::hardware_concurrency()));
@@ -254,6 +291,12 @@ int main(int argc, char **argv) {
                   static_cast<uint64_t>(seed));
   harness.progressEvery = static_cast<int>(progress);
   harness.progressSeconds = progressSecs;
+#ifdef STEP_TUNE_HAVE_MPI
+  if (backendName == "mpi")
+    harness.backend = [&](const std::vector<Schedule> &batch) {
+      return mpi::evaluate(evaluator, batch);
+    };
+#endif
 
   SearchOptions so;
   so.seed = static_cast<uint64_t>(seed);
@@ -272,7 +315,14 @@ int main(int argc, char **argv) {
   so.neighbours = static_cast<int>(neighbours);
 
   SearchResult result;
-  if (!runStrategy(strategy, harness, so, result, error))
+  bool ran = runStrategy(strategy, harness, so, result, error);
+#ifdef STEP_TUNE_HAVE_MPI
+  if (backendName == "mpi") {
+    mpi::stop();
+    mpi::finalize();
+  }
+#endif
+  if (!ran)
     return fail(error);
 
   const Space &space = workload->space();
