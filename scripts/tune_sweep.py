@@ -10,7 +10,9 @@ simulated once per sweep while every run still counts it as one of its own
 samples. Two runs go at a time (--parallel), each with --jobs 1.
 
 Writes:
-  OUT/convergence.csv   workload,strategy,seed,samples,best_cycles
+  OUT/convergence.csv   workload,strategy,seed,samples,best_cycles (OUT/runs/
+                        has each run's CSV, OUT/WORKLOAD_cache.tsv the
+                        shared transposition files)
   OUT/convergence.png   best cycles / best known versus samples (median
                         over seeds, one panel per workload)
   OUT/efficiency.md     the sample-efficiency tables: per distance in
@@ -57,7 +59,7 @@ class Failure(Exception):
 
 
 def run_tune(tune, workload, label, args, seed, budget, cache, out):
-    csv_path = os.path.join(out, f"{workload}_{label}_s{seed}.csv")
+    csv_path = os.path.join(out, "runs", f"{workload}_{label}_s{seed}.csv")
     cmd = [tune, workload, *args, "--seed", str(seed), "--budget", str(budget),
            "--jobs", "1", "--cache", cache, "--csv", csv_path, "--progress", "0",
            "--progress-seconds", "0"]
@@ -134,7 +136,7 @@ def main():
     for w in workloads:
         if w not in budgets:
             raise Failure(f"unknown workload '{w}' (expected moe or attention)")
-    os.makedirs(a.out, exist_ok=True)
+    os.makedirs(os.path.join(a.out, "runs"), exist_ok=True)
     start = time.monotonic()
 
     results = {}  # (workload, label, seed) -> rows

@@ -42,7 +42,8 @@ std::vector<double> encode(const Space &space, const Schedule &s) {
   return x;
 }
 
-static double dist2(const std::vector<double> &a, const std::vector<double> &b) {
+static double dist2(const std::vector<double> &a,
+                    const std::vector<double> &b) {
   double d = 0;
   for (size_t i = 0; i < a.size(); ++i)
     d += (a[i] - b[i]) * (a[i] - b[i]);

@@ -115,9 +115,9 @@ bool Metrics::fromJson(const std::string &text, Metrics &m) {
 std::string ArchLimits::summary() const {
   std::ostringstream os;
   os << name << ": " << computeUnits << " compute units of " << flopsPerUnit
-     << " FLOPs/cycle (" << static_cast<int64_t>(totalFlops())
-     << " in all), " << memoryUnits << " on-chip memory units of "
-     << bytesPerMemoryUnit << " B (" << static_cast<int64_t>(totalOnchip())
+     << " FLOPs/cycle (" << static_cast<int64_t>(totalFlops()) << " in all), "
+     << memoryUnits << " on-chip memory units of " << bytesPerMemoryUnit
+     << " B (" << static_cast<int64_t>(totalOnchip())
      << " B in all), off-chip peak " << offchipBytesPerCycle << " B/cycle";
   return os.str();
 }
@@ -130,8 +130,8 @@ bool ArchLimits::load(const std::string &path, ArchLimits &out,
     return false;
   }
   step::sim::proto::Arch arch;
-  if (!google::protobuf::TextFormat::ParseFromString(
-          (*buf)->getBuffer().str(), &arch)) {
+  if (!google::protobuf::TextFormat::ParseFromString((*buf)->getBuffer().str(),
+                                                     &arch)) {
     error = "malformed arch file " + path;
     return false;
   }
@@ -148,13 +148,13 @@ bool ArchLimits::load(const std::string &path, ArchLimits &out,
         std::max<int64_t>(out.bytesPerMemoryUnit, m.capacity_bytes());
   }
   const auto &hbm = arch.off_chip();
-  out.offchipBytesPerCycle =
-      hbm.initiation_interval() > 0
-          ? double(hbm.channels()) * hbm.request_bytes() /
-                hbm.initiation_interval()
-          : 0;
-  if (out.computeUnits <= 0 || out.flopsPerUnit <= 0 ||
-      out.memoryUnits <= 0 || out.bytesPerMemoryUnit <= 0) {
+  out.offchipBytesPerCycle = hbm.initiation_interval() > 0
+                                 ? double(hbm.channels()) *
+                                       hbm.request_bytes() /
+                                       hbm.initiation_interval()
+                                 : 0;
+  if (out.computeUnits <= 0 || out.flopsPerUnit <= 0 || out.memoryUnits <= 0 ||
+      out.bytesPerMemoryUnit <= 0) {
     error = path + ": compute_units and memory_units with count, "
                    "flops_per_cycle and capacity_bytes are required";
     return false;
@@ -186,14 +186,13 @@ bool parseSimStats(const std::string &json, Metrics &m, std::string &error) {
       if (!op)
         continue;
       double cycles = std::max<double>(1, m.cycles);
-      ops.push_back(
-          {op->getString("kind").value_or("").str(),
-           op->getString("location").value_or("").str(),
-           op->getNumber("busy").value_or(0) / cycles,
-           (op->getNumber("stalled_in").value_or(0) +
-            op->getNumber("stalled_out").value_or(0)) /
-               cycles,
-           op->getInteger("compute_bw").value_or(0)});
+      ops.push_back({op->getString("kind").value_or("").str(),
+                     op->getString("location").value_or("").str(),
+                     op->getNumber("busy").value_or(0) / cycles,
+                     (op->getNumber("stalled_in").value_or(0) +
+                      op->getNumber("stalled_out").value_or(0)) /
+                         cycles,
+                     op->getInteger("compute_bw").value_or(0)});
     }
   }
   std::stable_sort(ops.begin(), ops.end(),
@@ -223,8 +222,8 @@ bool parseSimStats(const std::string &json, Metrics &m, std::string &error) {
 
 void classify(Metrics &m, const ArchLimits &limits) {
   if (limits.offchipBytesPerCycle > 0 && m.cycles > 0)
-    m.offchipUse = m.offchipBytes / (double(m.cycles) *
-                                     limits.offchipBytesPerCycle);
+    m.offchipUse =
+        m.offchipBytes / (double(m.cycles) * limits.offchipBytesPerCycle);
   // Off-chip bandwidth near its peak is off-chip pressure whatever the
   // busiest operator is.
   if (m.feasible && m.offchipUse > 0.6)
@@ -306,15 +305,14 @@ bool Evaluator::init(std::string &error) {
   std::string err = workDir + "/setup.err";
   std::string prog = toolsDir + "/" + args[0];
   std::vector<llvm::StringRef> refs(args.begin(), args.end());
-  std::optional<llvm::StringRef> redirects[] = {std::nullopt,
-                                                llvm::StringRef(err),
-                                                llvm::StringRef(err)};
+  std::optional<llvm::StringRef> redirects[] = {
+      std::nullopt, llvm::StringRef(err), llvm::StringRef(err)};
   std::string msg;
   int rc = llvm::sys::ExecuteAndWait(prog, refs, std::nullopt, redirects,
                                      timeoutSeconds, 0, &msg);
   if (rc != 0) {
-    error = args[0] + " failed: " + (msg.empty() ? firstLines(readFile(err))
-                                                 : msg);
+    error =
+        args[0] + " failed: " + (msg.empty() ? firstLines(readFile(err)) : msg);
     return false;
   }
   return true;
@@ -378,9 +376,8 @@ Metrics Evaluator::run(const Schedule &s) {
     }
     return args;
   };
-  auto exec = [&](std::vector<std::string> args,
-                  std::optional<std::string> in, std::string out,
-                  std::string &why) {
+  auto exec = [&](std::vector<std::string> args, std::optional<std::string> in,
+                  std::string out, std::string &why) {
     std::string prog = toolsDir + "/" + args[0];
     std::vector<llvm::StringRef> refs(args.begin(), args.end());
     std::optional<llvm::StringRef> redirects[] = {
@@ -437,8 +434,7 @@ Harness::Harness(Evaluator &evaluator, int64_t budget, int jobs,
 }
 
 const Sample *Harness::seen(const Schedule &s) const {
-  auto it = index.find(
-      workload().space().key(workload().canonical(s)));
+  auto it = index.find(workload().space().key(workload().canonical(s)));
   return it == index.end() ? nullptr : &all[it->second];
 }
 
@@ -474,9 +470,8 @@ Harness::evaluate(const std::vector<Schedule> &batch) {
     results = backend(todo);
   } else {
     // Evaluations wait on subprocesses: --jobs may exceed the cores.
-    tbb::global_control threads(
-        tbb::global_control::max_allowed_parallelism,
-        static_cast<size_t>(jobs));
+    tbb::global_control threads(tbb::global_control::max_allowed_parallelism,
+                                static_cast<size_t>(jobs));
     tbb::task_arena arena(jobs);
     arena.execute([&] {
       tbb::parallel_for(size_t(0), todo.size(), [&](size_t i) {

@@ -43,12 +43,12 @@ struct Metrics {
   bool feasible = false;
   std::string reason; ///< why infeasible (tool error, limit exceeded)
   int64_t cycles = 0;
-  int64_t offchipBytes = 0;       ///< read + written
-  int64_t onchipBytes = 0;        ///< measured peak
-  double allocatedFlops = 0;      ///< FLOPs/cycle allocated
-  double achievedFlops = 0;       ///< FLOPs/cycle achieved
-  double offchipUse = 0;          ///< off-chip bytes / cycle / peak
-  std::vector<OpSummary> hottest; ///< up to 3 busiest operators
+  int64_t offchipBytes = 0;              ///< read + written
+  int64_t onchipBytes = 0;               ///< measured peak
+  double allocatedFlops = 0;             ///< FLOPs/cycle allocated
+  double achievedFlops = 0;              ///< FLOPs/cycle achieved
+  double offchipUse = 0;                 ///< off-chip bytes / cycle / peak
+  std::vector<OpSummary> hottest;        ///< up to 3 busiest operators
   Pressure pressure = Pressure::OffChip; ///< the dominant bottleneck
   double utilization() const {
     return allocatedFlops > 0 ? achievedFlops / allocatedFlops : 0;
@@ -124,8 +124,8 @@ struct Sample {
 
 class Harness {
 public:
-  Harness(Evaluator &evaluator, int64_t budget, int jobs,
-          std::string strategy, uint64_t seed);
+  Harness(Evaluator &evaluator, int64_t budget, int jobs, std::string strategy,
+          uint64_t seed);
   /// Evaluates the schedules (canonicalized) in parallel; returns their
   /// samples in batch order. Schedules this run has not seen yet become new
   /// samples, numbered in batch order; once the budget is spent, schedules
@@ -137,7 +137,9 @@ public:
   bool exhausted() const { return samples >= budget; }
   int64_t remaining() const { return budget - samples; }
   int64_t count() const { return samples; }
-  const Sample *best() const { return bestIndex < 0 ? nullptr : &all[bestIndex]; }
+  const Sample *best() const {
+    return bestIndex < 0 ? nullptr : &all[bestIndex];
+  }
   int64_t baselineCycles = 0; ///< set by the first feasible sample
   const Workload &workload() const { return evaluator.getWorkload(); }
   const Evaluator &getEvaluator() const { return evaluator; }
@@ -146,8 +148,7 @@ public:
   const std::vector<Sample> &history() const { return all; }
   /// Evaluates the new schedules of a batch instead of the TBB arena (the
   /// MPI back-end); must return one Metrics per schedule, in order.
-  std::function<std::vector<Metrics>(const std::vector<Schedule> &)>
-      backend;
+  std::function<std::vector<Metrics>(const std::vector<Schedule> &)> backend;
   /// Progress on stderr every `every` samples and every `seconds`.
   int progressEvery = 0;
   double progressSeconds = 10;

@@ -25,8 +25,8 @@ int Mcts::addRoot(const Schedule &s, const std::string &key, const Metrics &m,
 }
 
 int Mcts::addChild(int parent, const std::vector<Transformation> &edge,
-                   const Schedule &s, const std::string &key,
-                   const Metrics &m, double reward) {
+                   const Schedule &s, const std::string &key, const Metrics &m,
+                   double reward) {
   MctsNode n;
   n.schedule = s;
   n.key = key;
@@ -136,7 +136,8 @@ SearchResult runMcts(Harness &h, const SearchOptions &o) {
     ctx.workload = &w;
     ctx.layerSummary = w.summary();
     ctx.archSummary = o.archSummary;
-    for (int a = n; a >= 0 && ctx.lineage.size() < 3; a = tree.nodes[a].parent) {
+    for (int a = n; a >= 0 && ctx.lineage.size() < 3;
+         a = tree.nodes[a].parent) {
       const MctsNode &node = tree.nodes[a];
       ctx.lineage.push_back({node.schedule, node.sequence, node.key,
                              w.commands(node.schedule).shell(), node.metrics});
@@ -147,8 +148,8 @@ SearchResult runMcts(Harness &h, const SearchOptions &o) {
                        tree.nodes[ch].edge.end());
     ctx.examples = o.examples;
     ctx.baselineCycles = h.baselineCycles;
-    unsigned want = o.branching -
-                    static_cast<unsigned>(tree.nodes[n].children.size());
+    unsigned want =
+        o.branching - static_cast<unsigned>(tree.nodes[n].children.size());
     ctx.count = want;
     std::vector<std::string> raw = o.proposer->propose(ctx, rng);
     std::vector<Proposal> props = validateProposals(

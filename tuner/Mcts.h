@@ -31,9 +31,9 @@ struct MctsNode {
   std::vector<Transformation> edge;     ///< what made this node
   std::vector<Transformation> sequence; ///< from the root
   Metrics metrics;
-  double reward = 0; ///< own simulated reward
-  double W = 0;      ///< summed rewards of the subtree's simulations
-  int64_t N = 0;     ///< simulations in the subtree
+  double reward = 0;      ///< own simulated reward
+  double W = 0;           ///< summed rewards of the subtree's simulations
+  int64_t N = 0;          ///< simulations in the subtree
   bool exhausted = false; ///< the proposer found no new child
   bool dead = false;      ///< no expandable node below (or here)
 };

@@ -47,8 +47,7 @@ bool receive(Evaluator &evaluator, std::vector<Schedule> &batch) {
   MPI_Bcast(&n, 1, MPI_LONG_LONG, 0, MPI_COMM_WORLD);
   if (n < 0)
     return false;
-  int params = static_cast<int>(
-      evaluator.getWorkload().space().params.size());
+  int params = static_cast<int>(evaluator.getWorkload().space().params.size());
   std::vector<int> flat(static_cast<size_t>(n) * params);
   if (!flat.empty())
     MPI_Bcast(flat.data(), static_cast<int>(flat.size()), MPI_INT, 0,

@@ -74,8 +74,9 @@ struct ProposerOptions {
   uint64_t seed = 0;
   std::string llmUrl, llmModel;
   double llmTimeoutSeconds = 60;
-  std::string apiKeyEnv = "STEP_TUNE_API_KEY"; ///< the key is read, never logged
-  std::string recordFile, replayFile;          ///< exchange record/replay
+  std::string apiKeyEnv =
+      "STEP_TUNE_API_KEY";            ///< the key is read, never logged
+  std::string recordFile, replayFile; ///< exchange record/replay
 };
 
 using ProposerFactory = std::function<std::unique_ptr<Proposer>(

@@ -117,8 +117,8 @@ SearchResult runEvolutionary(Harness &h, const SearchOptions &o) {
   while (!h.exhausted() && !pop.empty()) {
     std::vector<Schedule> children;
     std::set<Schedule> picked;
-    for (size_t tries = 0;
-         children.size() < popSize && tries < 100 * popSize; ++tries) {
+    for (size_t tries = 0; children.size() < popSize && tries < 100 * popSize;
+         ++tries) {
       Schedule child = tournament().schedule;
       // Uniform crossover with a second parent.
       if ((rng() % 1000) < o.crossoverProbability * 1000) {
@@ -163,8 +163,7 @@ SearchResult runEvolutionary(Harness &h, const SearchOptions &o) {
       if (merged.size() < popSize && kept.insert(s.schedule).second)
         merged.push_back(s);
     };
-    for (size_t i = 0; i < all.size() && i < size_t(std::max(0, o.elites));
-         ++i)
+    for (size_t i = 0; i < all.size() && i < size_t(std::max(0, o.elites)); ++i)
       keep(all[i]);
     for (const Sample &s : byFitness(next))
       keep(s);

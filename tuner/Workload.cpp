@@ -77,21 +77,21 @@ public:
     // rows on chip.
     hint(tiling, Pressure::OffChip, +1);
     hint(tiling, Pressure::OnChipOver, -1);
-    Param regions = ordinal(
-        "regions", {"1", "2", "4", "8", "16", "32", "64", "128"},
-        "configured expert regions P, each shared by 128/P experts "
-        "(step-opt --step-time-multiplex=regions=P)");
+    Param regions =
+        ordinal("regions", {"1", "2", "4", "8", "16", "32", "64", "128"},
+                "configured expert regions P, each shared by 128/P experts "
+                "(step-opt --step-time-multiplex=regions=P)");
     // More regions run more experts at once (more compute and more loads in
     // flight) but each region allocates its own units and buffers.
     hint(regions, Pressure::Compute, +1);
     hint(regions, Pressure::OffChip, +1);
     hint(regions, Pressure::ComputeOver, -1);
     hint(regions, Pressure::OnChipOver, -1);
-    Param tileF = ordinal("tile_f",
-                          {"16", "32", "48", "64", "96", "128", "192", "256",
-                           "384", "768"},
-                          "width of the W1/W3 tiles and height of the W2 "
-                          "tiles (step-gen --tile-f; divides 768)");
+    Param tileF = ordinal(
+        "tile_f",
+        {"16", "32", "48", "64", "96", "128", "192", "256", "384", "768"},
+        "width of the W1/W3 tiles and height of the W2 "
+        "tiles (step-gen --tile-f; divides 768)");
     // Wider weight tiles mean fewer tile operations per expert (less
     // per-tile latency) and larger on-chip tiles.
     hint(tileF, Pressure::Compute, +1);
@@ -102,10 +102,10 @@ public:
     // Deeper FIFOs absorb rate mismatches between producer and consumer.
     hint(depth, Pressure::Stall, +1);
     hint(depth, Pressure::OnChipOver, -1);
-    Param bw = ordinal("compute_bw",
-                       {"256", "512", "1024", "2048", "4096", "8192"},
-                       "FLOPs/cycle of every map and accumulation (step-gen "
-                       "--compute-bw; at most one compute unit's 8192)");
+    Param bw =
+        ordinal("compute_bw", {"256", "512", "1024", "2048", "4096", "8192"},
+                "FLOPs/cycle of every map and accumulation (step-gen "
+                "--compute-bw; at most one compute unit's 8192)");
     hint(bw, Pressure::Compute, +1);
     hint(bw, Pressure::ComputeOver, -1);
     sp.params = {tiling, regions, tileF, depth, bw};
@@ -120,13 +120,15 @@ public:
   Commands commands(const Schedule &s) const override {
     const auto &p = sp.params;
     Commands c;
-    c.gen = {"step-gen", "moe", "--model", "qwen3-30b-a3b", "--batch",
-             std::to_string(batch), "--tiling", p[0].values[s[0]],
-             "--tile-f", p[2].values[s[2]], "--compute-bw", p[4].values[s[4]],
+    c.gen = {"step-gen",        "moe",
+             "--model",         "qwen3-30b-a3b",
+             "--batch",         std::to_string(batch),
+             "--tiling",        p[0].values[s[0]],
+             "--tile-f",        p[2].values[s[2]],
+             "--compute-bw",    p[4].values[s[4]],
              "--channel-depth", p[3].values[s[3]]};
-    c.opt = {"step-opt",
-             "--step-time-multiplex=regions=" + p[1].values[s[1]]};
-    c.sim = {"step-sim", "GRAPH", "--arch", arch, "--bind",
+    c.opt = {"step-opt", "--step-time-multiplex=regions=" + p[1].values[s[1]]};
+    c.sim = {"step-sim",           "GRAPH",      "--arch", arch, "--bind",
              "routing=" + routing, "--mock-bf16"};
     return c;
   }
@@ -135,8 +137,7 @@ public:
     std::ostringstream os;
     os << "Qwen3-30B-A3B MoE layer (128 experts, top-8, dim 2048, expert "
           "FFN 768, SwiGLU), batch "
-       << batch
-       << ", routed by " << routing
+       << batch << ", routed by " << routing
        << "; simulated with f32 tiles timed as bf16 (--mock-bf16).";
     return os.str();
   }
@@ -207,21 +208,31 @@ public:
     const auto &p = sp.params;
     Commands c;
     c.setup = {"step-trace", "kv-lengths", "--batches", batches,
-               "--batch", batchId, "-o", "kv.npy"};
-    c.gen = {"step-gen", "attention", "--batch", std::to_string(batch),
-             "--max-kv", std::to_string(maxKv), "--tile-n",
-             p[2].values[s[2]], "--metadata-depth", "0",
-             "--write-back-depth", "0", "--channel-depth", p[3].values[s[3]],
-             "--compute-bw", p[4].values[s[4]]};
+               "--batch",    batchId,      "-o",        "kv.npy"};
+    c.gen = {"step-gen",
+             "attention",
+             "--batch",
+             std::to_string(batch),
+             "--max-kv",
+             std::to_string(maxKv),
+             "--tile-n",
+             p[2].values[s[2]],
+             "--metadata-depth",
+             "0",
+             "--write-back-depth",
+             "0",
+             "--channel-depth",
+             p[3].values[s[3]],
+             "--compute-bw",
+             p[4].values[s[4]]};
     const std::string &strategy = p[0].values[s[0]];
     const std::string &r = p[1].values[s[1]];
     if (strategy == "dynamic")
       c.opt = {"step-opt", "--step-dynamic-parallelize=regions=" + r};
     else
-      c.opt = {"step-opt", "--step-parallelize=regions=" + r +
-                               " strategy=" + strategy};
-    c.sim = {"step-sim", "GRAPH", "--arch", arch, "--bind",
-             "kv_lens=kv.npy"};
+      c.opt = {"step-opt",
+               "--step-parallelize=regions=" + r + " strategy=" + strategy};
+    c.sim = {"step-sim", "GRAPH", "--arch", arch, "--bind", "kv_lens=kv.npy"};
     return c;
   }
 

@@ -23,10 +23,10 @@ namespace step::tune {
 /// The commands of one schedule. Paths named here are relative to the
 /// directory the commands run in; `setup` (if any) prepares its inputs.
 struct Commands {
-  std::vector<std::string> setup;    ///< e.g. step-trace kv-lengths ... -o kv.npy
-  std::vector<std::string> gen;      ///< step-gen ... (stdout: the layer)
-  std::vector<std::string> opt;      ///< step-opt <pipeline> (stdin -> -o)
-  std::vector<std::string> sim;      ///< step-sim GRAPH ... (GRAPH at simGraphArg)
+  std::vector<std::string> setup; ///< e.g. step-trace kv-lengths ... -o kv.npy
+  std::vector<std::string> gen;   ///< step-gen ... (stdout: the layer)
+  std::vector<std::string> opt;   ///< step-opt <pipeline> (stdin -> -o)
+  std::vector<std::string> sim;   ///< step-sim GRAPH ... (GRAPH at simGraphArg)
   size_t simGraphArg = 1;
   /// `setup && gen | opt -o schedule.mlir && sim schedule.mlir ...`, shell
   /// quoted, with bare tool names.

@@ -114,18 +114,36 @@ static int fail(const std::string &msg) {
 int main(int argc, char **argv) {
   step::llm::registerLlmProposer();
   std::string workloadName;
-  std::map<std::string, std::string> opt = {
-      {"strategy", "mcts"}, {"budget", "64"},       {"seed", "1"},
-      {"jobs", "0"},        {"batch", "64"},        {"c", ""},
-      {"branching", "2"},   {"max-depth", "16"},    {"proposer", "heuristic"},
-      {"memory", ""},       {"llm-url", ""},        {"llm-model", ""},
-      {"llm-timeout", "60"}, {"llm-record", ""},    {"llm-replay", ""},
-      {"population", "8"},  {"elites", "2"},        {"crossover", "0.5"},
-      {"initial", "8"},     {"feasibility-threshold", "0.1"},
-      {"neighbours", "5"},  {"arch", ""},           {"root", STEP_SOURCE_DIR},
-      {"tools", ""},        {"cache", ""},          {"csv", ""},
-      {"eval-timeout", "600"}, {"progress", "10"}, {"progress-seconds", "10"},
-      {"backend", "tbb"}};
+  std::map<std::string, std::string> opt = {{"strategy", "mcts"},
+                                            {"budget", "64"},
+                                            {"seed", "1"},
+                                            {"jobs", "0"},
+                                            {"batch", "64"},
+                                            {"c", ""},
+                                            {"branching", "2"},
+                                            {"max-depth", "16"},
+                                            {"proposer", "heuristic"},
+                                            {"memory", ""},
+                                            {"llm-url", ""},
+                                            {"llm-model", ""},
+                                            {"llm-timeout", "60"},
+                                            {"llm-record", ""},
+                                            {"llm-replay", ""},
+                                            {"population", "8"},
+                                            {"elites", "2"},
+                                            {"crossover", "0.5"},
+                                            {"initial", "8"},
+                                            {"feasibility-threshold", "0.1"},
+                                            {"neighbours", "5"},
+                                            {"arch", ""},
+                                            {"root", STEP_SOURCE_DIR},
+                                            {"tools", ""},
+                                            {"cache", ""},
+                                            {"csv", ""},
+                                            {"eval-timeout", "600"},
+                                            {"progress", "10"},
+                                            {"progress-seconds", "10"},
+                                            {"backend", "tbb"}};
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--help" || a == "-h") {
@@ -181,8 +199,8 @@ int main(int argc, char **argv) {
     }
     return true;
   };
-  long long budget, seed, jobs, batch, branching, maxDepth, population,
-      elites, initial, neighbours, timeout, progress;
+  long long budget, seed, jobs, batch, branching, maxDepth, population, elites,
+      initial, neighbours, timeout, progress;
   double c = std::sqrt(2.0), crossover, threshold, llmTimeout, progressSecs;
   if (!integer("budget", 1, budget) || !integer("seed", 0, seed) ||
       !integer("jobs", 0, jobs) || !integer("batch", 1, batch) ||
@@ -224,8 +242,7 @@ int main(int argc, char **argv) {
   wo.arch = opt["arch"];
   wo.batch = static_cast<int>(batch);
   std::string error;
-  std::unique_ptr<Workload> workload =
-      createWorkload(workloadName, wo, error);
+  std::unique_ptr<Workload> workload = createWorkload(workloadName, wo, error);
   if (!workload)
     return fail(error);
   ArchLimits limits;
@@ -282,9 +299,10 @@ int main(int argc, char **argv) {
     return 0;
   }
 #endif
-  int threads = jobs > 0 ? static_cast<int>(jobs)
-                         : static_cast<int>(std::max(
-                               1u, std::thread::hardware_concurrency()));
+  int threads =
+      jobs > 0
+          ? static_cast<int>(jobs)
+          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::string label =
       strategy == "mcts" ? "mcts-" + proposer->name() : strategy;
   Harness harness(evaluator, budget, threads, label,

@@ -160,8 +160,8 @@ TEST(Proposals, FallbacksStopWhenNothingNewIsLeft) {
   std::mt19937_64 rng(1);
   ProposalStats stats;
   std::vector<Proposal> out = validateProposals(
-      w.space(), {0, 0, 0}, {}, 2, [](const Schedule &) { return false; },
-      rng, stats);
+      w.space(), {0, 0, 0}, {}, 2, [](const Schedule &) { return false; }, rng,
+      stats);
   EXPECT_TRUE(out.empty());
   EXPECT_EQ(stats.fallbacks, 0);
 }
@@ -238,10 +238,8 @@ TEST(Mcts, UctSelectionAndBackpropagation) {
   EXPECT_EQ(t.nodes[0].N, 3);
   EXPECT_DOUBLE_EQ(t.nodes[0].W, 3.5);
   // uct(a) = 2/1 + sqrt2 sqrt(ln 3 / 1)
-  EXPECT_NEAR(t.uct(a), 2.0 + std::sqrt(2.0) * std::sqrt(std::log(3.0)),
-              1e-12);
-  EXPECT_NEAR(t.uct(b), 0.5 + std::sqrt(2.0) * std::sqrt(std::log(3.0)),
-              1e-12);
+  EXPECT_NEAR(t.uct(a), 2.0 + std::sqrt(2.0) * std::sqrt(std::log(3.0)), 1e-12);
+  EXPECT_NEAR(t.uct(b), 0.5 + std::sqrt(2.0) * std::sqrt(std::log(3.0)), 1e-12);
   // Root full (B = 2): selection descends to the better child.
   EXPECT_FALSE(t.expandable(0));
   EXPECT_EQ(t.select(), a);
