@@ -341,16 +341,15 @@ ChatResult ChatClient::attempt(const std::string &body,
     r.kind = ErrorKind::Timeout;
     r.message = formatv("no complete answer from {0} within the time-out "
                         "(connect {1} ms, total {2} ms): {3}",
-                        url, opts.connectTimeoutMs, opts.totalTimeoutMs,
-                        detail)
+                        url, opts.connectTimeoutMs, opts.totalTimeoutMs, detail)
                     .str();
     return r;
   case CURLE_PARTIAL_FILE:
   case CURLE_RECV_ERROR:
   case CURLE_GOT_NOTHING:
     r.kind = ErrorKind::Partial;
-    r.message = formatv("truncated response from {0} after {1} bytes: {2}",
-                        url, sink.body.size(), detail)
+    r.message = formatv("truncated response from {0} after {1} bytes: {2}", url,
+                        sink.body.size(), detail)
                     .str();
     return r;
   case CURLE_WRITE_ERROR:
@@ -377,8 +376,8 @@ ChatResult ChatClient::complete(const ChatRequest &request) {
     if (!parsed) {
       ChatResult bad;
       bad.kind = ErrorKind::SchemaMismatch;
-      bad.message = "the request's schema is not JSON: " +
-                    toString(parsed.takeError());
+      bad.message =
+          "the request's schema is not JSON: " + toString(parsed.takeError());
       return bad;
     }
     schema = std::move(*parsed);

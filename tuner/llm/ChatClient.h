@@ -147,8 +147,7 @@ public:
   std::string endpoint() const;
 
 private:
-  ChatResult attempt(const std::string &body,
-                     const llvm::json::Value *schema);
+  ChatResult attempt(const std::string &body, const llvm::json::Value *schema);
   ChatOptions opts;
 };
 

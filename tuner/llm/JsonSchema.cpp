@@ -77,13 +77,11 @@ std::optional<std::string> check(const json::Value &v, const json::Value &s,
     for (const json::Value &c : *choices)
       found |= c == v;
     if (!found)
-      return formatv("{0}: {1} is not one of the allowed values", path,
-                     show(v))
+      return formatv("{0}: {1} is not one of the allowed values", path, show(v))
           .str();
   }
   if (const json::Value *c = schema->get("const"); c && !(*c == v))
-    return formatv("{0}: expected {1}, got {2}", path, show(*c), show(v))
-        .str();
+    return formatv("{0}: expected {1}, got {2}", path, show(*c), show(v)).str();
 
   if (std::optional<double> d = v.getAsNumber()) {
     if (std::optional<double> lo = schema->getNumber("minimum"); lo && *d < *lo)
@@ -108,8 +106,8 @@ std::optional<std::string> check(const json::Value &v, const json::Value &s,
   if (const json::Array *arr = v.getAsArray()) {
     if (std::optional<int64_t> lo = schema->getInteger("minItems");
         lo && int64_t(arr->size()) < *lo)
-      return formatv("{0}: {1} items, at least {2} required", path,
-                     arr->size(), *lo)
+      return formatv("{0}: {1} items, at least {2} required", path, arr->size(),
+                     *lo)
           .str();
     if (std::optional<int64_t> hi = schema->getInteger("maxItems");
         hi && int64_t(arr->size()) > *hi)
@@ -149,8 +147,7 @@ std::optional<std::string> check(const json::Value &v, const json::Value &s,
       if (const json::Value *extra = schema->get("additionalProperties")) {
         if (std::optional<bool> allowed = extra->getAsBoolean()) {
           if (!*allowed)
-            return formatv("{0}: unexpected property \"{1}\"", path,
-                           kv->first)
+            return formatv("{0}: unexpected property \"{1}\"", path, kv->first)
                 .str();
         } else if (auto err = check(kv->second, *extra, sub)) {
           return err;
@@ -161,8 +158,7 @@ std::optional<std::string> check(const json::Value &v, const json::Value &s,
       for (const json::Value &r : *required)
         if (std::optional<StringRef> name = r.getAsString();
             name && !obj->get(*name))
-          return formatv("{0}: missing required property \"{1}\"", path,
-                         *name)
+          return formatv("{0}: missing required property \"{1}\"", path, *name)
               .str();
   }
 
@@ -213,8 +209,8 @@ std::optional<std::string> check(const json::Value &v, const json::Value &s,
     for (const json::Value &alt : *one)
       matches += !check(v, alt, path);
     if (matches != 1 && !one->empty())
-      return formatv("{0}: matches {1} of the oneOf alternatives, not 1",
-                     path, matches)
+      return formatv("{0}: matches {1} of the oneOf alternatives, not 1", path,
+                     matches)
           .str();
   }
   return std::nullopt;

@@ -1,4 +1,5 @@
-//===- JsonSchema.h - a small JSON Schema checker ----------------*- C++ -*-===//
+//===- JsonSchema.h - a small JSON Schema checker ----------------*- C++
+//-*-===//
 //
 // Checks a JSON value against the subset of JSON Schema that step-tune's
 // answer schemas use, because servers differ in how far they enforce a schema

@@ -135,8 +135,7 @@ std::string systemPrompt(unsigned maxActions, bool alternatives) {
 static void printSchedule(raw_ostream &os, StringRef title,
                           const ScheduleView &s) {
   os << "## " << title << "\n";
-  os << (s.text.empty() ? StringRef("(no transformations)")
-                        : StringRef(s.text))
+  os << (s.text.empty() ? StringRef("(no transformations)") : StringRef(s.text))
      << "\n";
   if (!s.metrics) {
     os << "metrics: not simulated yet\n\n";
@@ -185,8 +184,8 @@ std::string userPrompt(const PromptContext &ctx, unsigned maxActions,
   if (!ctx.examples.empty()) {
     os << "\n## Sequences that sped up this kind of layer before\n";
     for (const Example &e : ctx.examples)
-      os << formatv("- {0} ({1:F2}x fewer cycles)\n",
-                    join(e.actions, ", "), e.speedup);
+      os << formatv("- {0} ({1:F2}x fewer cycles)\n", join(e.actions, ", "),
+                    e.speedup);
   }
   if (!ctx.tried.empty()) {
     os << "\n## Already applied to the current schedule (propose others)\n";
@@ -307,8 +306,7 @@ ChatRequest buildRequest(const PromptContext &ctx,
   r.schemaName = opts.schemaName;
   r.schema = answerSchema(ctx.vocabulary, opts.maxActions);
   r.messages = {{"system", systemPrompt(opts.maxActions, opts.alternatives)},
-                {"user",
-                 userPrompt(ctx, opts.maxActions, opts.alternatives)}};
+                {"user", userPrompt(ctx, opts.maxActions, opts.alternatives)}};
   return r;
 }
 
@@ -317,9 +315,8 @@ ChatRequest buildRequest(const PromptContext &ctx,
 //===----------------------------------------------------------------------===//
 
 /// Checks `value` against `p`; on success fills `out`, else returns why not.
-static std::optional<std::string> checkArg(const ParamDomain &p,
-                                           const json::Value &value,
-                                           ArgValue &out) {
+static std::optional<std::string>
+checkArg(const ParamDomain &p, const json::Value &value, ArgValue &out) {
   out.kind = p.kind;
   switch (p.kind) {
   case ParamDomain::Kind::IntRange:
@@ -367,8 +364,7 @@ ParsedAnswer parseAnswer(StringRef content,
     return out;
   }
   const json::Object *root = parsed->getAsObject();
-  const json::Array *items =
-      root ? root->getArray("transformations") : nullptr;
+  const json::Array *items = root ? root->getArray("transformations") : nullptr;
   if (!items) {
     out.unusable = true;
     out.problems.push_back("answer has no \"transformations\" array");
@@ -380,9 +376,8 @@ ParsedAnswer parseAnswer(StringRef content,
   for (size_t i = 0; i < items->size(); ++i) {
     auto reject = [&](const Twine &why) {
       ++out.invalid;
-      out.problems.push_back(formatv("transformations[{0}]: {1}", i,
-                                     why.str())
-                                 .str());
+      out.problems.push_back(
+          formatv("transformations[{0}]: {1}", i, why.str()).str());
     };
     if (i >= maxActions) {
       reject(formatv("beyond the limit of {0} transformations", maxActions));
@@ -460,8 +455,8 @@ Proposal LlmProposer::propose(const PromptContext &ctx) {
       result.ok() || result.kind == ErrorKind::SchemaMismatch ||
       (result.kind == ErrorKind::Partial && !result.content.empty());
   if (hasContent) {
-    ParsedAnswer a = parseAnswer(result.content, ctx.vocabulary,
-                                 opts.maxActions);
+    ParsedAnswer a =
+        parseAnswer(result.content, ctx.vocabulary, opts.maxActions);
     p.actions = std::move(a.actions);
     p.invalid = a.invalid;
     p.reasoning = std::move(a.reasoning);

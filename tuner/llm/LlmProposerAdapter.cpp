@@ -79,20 +79,18 @@ ScheduleMetrics toMetrics(const tune::Metrics &m) {
   for (const tune::OpSummary &op : m.hottest)
     out.bottlenecks.push_back(
         formatv("{0}{1}{2} ({3:F1}% busy, {4:F1}% stalled)", op.kind,
-                op.location.empty() ? "" : " at ",
-                stableText(op.location),
+                op.location.empty() ? "" : " at ", stableText(op.location),
                 op.utilization * 100, op.stalled * 100)
             .str());
   return out;
 }
 
-ScheduleView toView(const tune::ScheduleView &v,
-                    const tune::Space *space) {
+ScheduleView toView(const tune::ScheduleView &v, const tune::Space *space) {
   ScheduleView out;
   out.text = v.key;
   if (space && !v.sequence.empty())
-    out.text += "\nreached from the reference schedule by: " +
-                space->text(v.sequence);
+    out.text +=
+        "\nreached from the reference schedule by: " + space->text(v.sequence);
   out.metrics = toMetrics(v.metrics);
   return out;
 }
@@ -110,13 +108,12 @@ class LlmTuneProposer : public tune::Proposer {
 public:
   LlmTuneProposer(std::unique_ptr<ChatBackend> base,
                   std::unique_ptr<Replayer> replayer,
-                  std::unique_ptr<Recorder> recorder,
-                  LlmProposerOptions opts)
+                  std::unique_ptr<Recorder> recorder, LlmProposerOptions opts)
       : base(std::move(base)), replayer(std::move(replayer)),
         recorder(std::move(recorder)), opts(std::move(opts)) {
-    ChatBackend *b = this->replayer ? static_cast<ChatBackend *>(
-                                          this->replayer.get())
-                                    : this->base.get();
+    ChatBackend *b = this->replayer
+                         ? static_cast<ChatBackend *>(this->replayer.get())
+                         : this->base.get();
     if (this->recorder) {
       recording = std::make_unique<RecordingBackend>(*b, *this->recorder);
       b = recording.get();
@@ -129,9 +126,9 @@ public:
       return;
     std::string errors;
     for (const auto &[kind, n] : total.errors)
-      errors += formatv("{0}{1} {2}", errors.empty() ? "; errors: " : ", ",
-                        kind, n)
-                    .str();
+      errors +=
+          formatv("{0}{1} {2}", errors.empty() ? "; errors: " : ", ", kind, n)
+              .str();
     fprintf(stderr,
             "step-tune: llm proposer: %u requests; transformations: %u "
             "valid, %u invalid; answers with no valid one: %u%s; "
@@ -228,8 +225,9 @@ PromptContext toPromptContext(const tune::ProposalContext &ctx) {
     if (eq == std::string::npos)
       continue;
     std::string param = entry.substr(0, eq), value = entry.substr(eq + 1);
-    auto it = std::find_if(pc.vocabulary.begin(), pc.vocabulary.end(),
-                           [&](const ActionSpec &a) { return a.name == param; });
+    auto it =
+        std::find_if(pc.vocabulary.begin(), pc.vocabulary.end(),
+                     [&](const ActionSpec &a) { return a.name == param; });
     if (it == pc.vocabulary.end()) {
       ActionSpec a;
       a.name = param;
@@ -289,8 +287,8 @@ createLlmProposer(const tune::ProposerOptions &options, std::string &error) {
     co.apiKeyEnv = options.apiKeyEnv;
     co.totalTimeoutMs =
         std::max<int64_t>(1, int64_t(options.llmTimeoutSeconds * 1000));
-    co.connectTimeoutMs = std::min<int64_t>(co.connectTimeoutMs,
-                                            co.totalTimeoutMs);
+    co.connectTimeoutMs =
+        std::min<int64_t>(co.connectTimeoutMs, co.totalTimeoutMs);
     client = std::make_unique<ChatClient>(co);
   }
   if (!options.recordFile.empty()) {

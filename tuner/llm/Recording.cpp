@@ -64,8 +64,8 @@ Recorder::~Recorder() {
 
 Expected<std::unique_ptr<Recorder>> Recorder::open(const std::string &path,
                                                    std::string apiKeyEnv) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-                  0644);
+  int fd =
+      ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0)
     return createStringError(std::error_code(errno, std::generic_category()),
                              "cannot open recording '%s' for appending: %s",
@@ -88,8 +88,8 @@ Error Recorder::append(const ChatRequest &request, const ChatResult &result,
   std::lock_guard<std::mutex> lock(mutex);
   if (::flock(fd, LOCK_EX) != 0)
     return createStringError(std::error_code(errno, std::generic_category()),
-                             "cannot lock recording '%s': %s",
-                             filePath.c_str(), std::strerror(errno));
+                             "cannot lock recording '%s': %s", filePath.c_str(),
+                             std::strerror(errno));
   size_t done = 0;
   int err = 0;
   while (done < line.size()) {

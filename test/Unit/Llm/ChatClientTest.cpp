@@ -99,11 +99,11 @@ TEST(ChatClient, GoodStructuredAnswerAndRequestShape) {
   EXPECT_EQ(seen[0].body.rfind("{\"model\":\"test-model\",\"messages\":[", 0),
             0u);
   EXPECT_NE(seen[0].body.find("\"temperature\":0.2,"), std::string::npos);
-  EXPECT_NE(seen[0].body.find(
-                "\"json_schema\":{\"name\":\"step_schedule_proposal\","
-                "\"strict\":true,\"schema\":" +
-                answerSchema(vocabulary(), 3) + "}"),
-            std::string::npos);
+  EXPECT_NE(
+      seen[0].body.find("\"json_schema\":{\"name\":\"step_schedule_proposal\","
+                        "\"strict\":true,\"schema\":" +
+                        answerSchema(vocabulary(), 3) + "}"),
+      std::string::npos);
 }
 
 TEST(ChatClient, NoKeyNoAuthorizationHeader) {
@@ -210,9 +210,9 @@ TEST(ChatClient, SlowAnswerTimesOut) {
 }
 
 TEST(ChatClient, ConnectionRefusedIsRetriedThenReported) {
-  ChatOptions o =
-      fastOptions("http://127.0.0.1:" +
-                  std::to_string(LoopbackServer::closedPort()) + "/v1");
+  ChatOptions o = fastOptions(
+      "http://127.0.0.1:" + std::to_string(LoopbackServer::closedPort()) +
+      "/v1");
   o.retries = 1;
   ChatResult r = ChatClient(o).complete(request());
   EXPECT_EQ(r.kind, ErrorKind::Refused);

@@ -21,12 +21,15 @@ namespace step::llm::test {
 
 inline std::vector<ActionSpec> vocabulary() {
   return {
-      {"tile", "tile one dimension of the matmuls (step-dyn-tiling)",
+      {"tile",
+       "tile one dimension of the matmuls (step-dyn-tiling)",
        {ParamDomain::choice("dim", {"m", "n", "k"}),
         ParamDomain::intSet("size", {16, 32, 64, 128, 256})}},
-      {"parallelize", "replicate the expert pipeline",
+      {"parallelize",
+       "replicate the expert pipeline",
        {ParamDomain::intRange("factor", 1, 16)}},
-      {"dynamic_tiling", "toggle dynamic tiling of the expert batch",
+      {"dynamic_tiling",
+       "toggle dynamic tiling of the expert batch",
        {ParamDomain::boolean("enable")}},
       {"fuse_all", "fuse every elementwise op into its producer", {}},
   };
@@ -52,7 +55,8 @@ inline PromptContext context() {
   gm.infeasibleReason = "needs 1536 compute units, 1024 available";
   c.grandparent = ScheduleView{"parallelize(factor=16)", gm};
   c.vocabulary = vocabulary();
-  c.examples = {{{"tile(dim=k, size=128)", "dynamic_tiling(enable=true)"}, 1.8}};
+  c.examples = {
+      {{"tile(dim=k, size=128)", "dynamic_tiling(enable=true)"}, 1.8}};
   return c;
 }
 
@@ -63,15 +67,14 @@ inline std::string completion(const std::string &content,
   llvm::json::Object choice{{"index", 0},
                             {"message", std::move(msg)},
                             {"finish_reason", finishReason}};
-  llvm::json::Object body{
-      {"id", "chatcmpl-1"},
-      {"object", "chat.completion"},
-      {"created", 1},
-      {"model", "test-model"},
-      {"choices", llvm::json::Array{std::move(choice)}},
-      {"usage", llvm::json::Object{{"prompt_tokens", 10},
-                                   {"completion_tokens", 5},
-                                   {"total_tokens", 15}}}};
+  llvm::json::Object body{{"id", "chatcmpl-1"},
+                          {"object", "chat.completion"},
+                          {"created", 1},
+                          {"model", "test-model"},
+                          {"choices", llvm::json::Array{std::move(choice)}},
+                          {"usage", llvm::json::Object{{"prompt_tokens", 10},
+                                                       {"completion_tokens", 5},
+                                                       {"total_tokens", 15}}}};
   std::string s;
   llvm::raw_string_ostream os(s);
   os << llvm::json::Value(std::move(body));

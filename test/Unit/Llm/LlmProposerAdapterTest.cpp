@@ -9,8 +9,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tuner/Search.h"
 #include "tuner/llm/LlmProposerAdapter.h"
+#include "tuner/Search.h"
 
 #include "Fixtures.h"
 #include "LoopbackServer.h"
@@ -52,9 +52,9 @@ struct MoEContext {
     m.allocatedFlops = 1000;
     m.achievedFlops = 250;
     m.pressure = tune::Pressure::Compute;
-    m.hottest = {{"map", "/tmp/step-tune-1a2b3c/e7.opt.mlir:1452:12", 0.9,
-                  0.05, 1024},
-                 {"accum", "expert 3", 0.5, 0, 1024}};
+    m.hottest = {
+        {"map", "/tmp/step-tune-1a2b3c/e7.opt.mlir:1452:12", 0.9, 0.05, 1024},
+        {"accum", "expert 3", 0.5, 0, 1024}};
     tune::Metrics pm;
     pm.feasible = false;
     pm.reason = "step-sim (deadlock): linear_load 'l#4' at "

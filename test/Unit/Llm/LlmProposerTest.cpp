@@ -7,8 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tuner/llm/JsonSchema.h"
 #include "tuner/llm/LlmProposer.h"
+#include "tuner/llm/JsonSchema.h"
 #include "tuner/llm/Recording.h"
 
 #include "Fixtures.h"
@@ -102,16 +102,16 @@ TEST(AnswerSchema, PropertiesInWritingOrder) {
   // before the transformations, an action's name before its arguments, and
   // arguments in vocabulary order.
   std::string s = answerSchema(vocabulary(), maxActions);
-  EXPECT_EQ(s.rfind(
-                R"({"type":"object","properties":{"reasoning":{"type":"string"},)"
-                R"("transformations":{"type":"array","items":{"anyOf":[)"
-                R"({"type":"object","properties":{"name":{"type":"string",)"
-                R"("enum":["tile"]},"args":{"type":"object","properties":{)"
-                R"("dim":{"type":"string","enum":["m","n","k"]},)"
-                R"("size":{"type":"integer","enum":[16,32,64,128,256]}},)"
-                R"("required":["dim","size"],"additionalProperties":false}},)",
-                0),
-            0u)
+  EXPECT_EQ(
+      s.rfind(R"({"type":"object","properties":{"reasoning":{"type":"string"},)"
+              R"("transformations":{"type":"array","items":{"anyOf":[)"
+              R"({"type":"object","properties":{"name":{"type":"string",)"
+              R"("enum":["tile"]},"args":{"type":"object","properties":{)"
+              R"("dim":{"type":"string","enum":["m","n","k"]},)"
+              R"("size":{"type":"integer","enum":[16,32,64,128,256]}},)"
+              R"("required":["dim","size"],"additionalProperties":false}},)",
+              0),
+      0u)
       << s;
 }
 
@@ -141,12 +141,12 @@ TEST(ParseAnswer, UnknownTransformationIsCounted) {
 }
 
 TEST(ParseAnswer, BadArgumentsAreCounted) {
-  ParsedAnswer a = parseAnswer(
-      R"({"reasoning":"","transformations":[)"
-      R"({"name":"tile","args":{"dim":"k","size":100}},)"
-      R"({"name":"tile","args":{"dim":"q","size":64}},)"
-      R"({"name":"parallelize","args":{"factor":"8"}}]})",
-      vocabulary(), maxActions);
+  ParsedAnswer a =
+      parseAnswer(R"({"reasoning":"","transformations":[)"
+                  R"({"name":"tile","args":{"dim":"k","size":100}},)"
+                  R"({"name":"tile","args":{"dim":"q","size":64}},)"
+                  R"({"name":"parallelize","args":{"factor":"8"}}]})",
+                  vocabulary(), maxActions);
   EXPECT_EQ(a.invalid, 3u);
   EXPECT_TRUE(a.actions.empty());
   ASSERT_EQ(a.problems.size(), 3u);
@@ -157,13 +157,13 @@ TEST(ParseAnswer, BadArgumentsAreCounted) {
   EXPECT_EQ(a.problems[2], "transformations[2]: \"parallelize\" argument "
                            "\"factor\": not an integer");
 
-  ParsedAnswer b = parseAnswer(
-      R"({"reasoning":"","transformations":[)"
-      R"({"name":"parallelize","args":{}},)"
-      R"({"name":"parallelize","args":{"factor":2,"axis":0}},)"
-      R"({"name":"dynamic_tiling"},)"
-      R"({"name":"fuse_all"}]})",
-      vocabulary(), maxActions + 1);
+  ParsedAnswer b =
+      parseAnswer(R"({"reasoning":"","transformations":[)"
+                  R"({"name":"parallelize","args":{}},)"
+                  R"({"name":"parallelize","args":{"factor":2,"axis":0}},)"
+                  R"({"name":"dynamic_tiling"},)"
+                  R"({"name":"fuse_all"}]})",
+                  vocabulary(), maxActions + 1);
   EXPECT_EQ(b.invalid, 3u);
   ASSERT_EQ(b.actions.size(), 1u); // fuse_all has no parameters
   EXPECT_EQ(b.problems[0], "transformations[0]: \"parallelize\" is missing "
@@ -207,9 +207,10 @@ TEST(LlmProposer, EndToEndCountsFallbacks) {
   // 2: one unknown name next to a valid item (a schema mismatch for the
   // client; the valid item is kept).
   server.push(Behaviour::respond(
-      200, completion(R"({"reasoning":"r","transformations":[)"
-                      R"({"name":"vectorize","args":{}},)"
-                      R"({"name":"dynamic_tiling","args":{"enable":true}}]})")));
+      200,
+      completion(R"({"reasoning":"r","transformations":[)"
+                 R"({"name":"vectorize","args":{}},)"
+                 R"({"name":"dynamic_tiling","args":{"enable":true}}]})")));
   // 3: only bad arguments.
   server.push(Behaviour::respond(
       200, completion(R"({"reasoning":"r","transformations":[)"

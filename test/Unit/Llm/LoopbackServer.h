@@ -81,8 +81,7 @@ public:
     if (listenFd < 0 ||
         ::bind(listenFd, reinterpret_cast<sockaddr *>(&addr), len) != 0 ||
         ::listen(listenFd, 16) != 0 ||
-        ::getsockname(listenFd, reinterpret_cast<sockaddr *>(&addr), &len) !=
-            0)
+        ::getsockname(listenFd, reinterpret_cast<sockaddr *>(&addr), &len) != 0)
       throw std::runtime_error("loopback server: cannot listen");
     portNumber = ntohs(addr.sin_port);
     worker = std::thread([this] { run(); });
@@ -140,10 +139,8 @@ private:
   }
 
   /// Reads until `pred(buffer)` holds, the peer closes, or 2 s pass.
-  template <typename Pred>
-  bool readUntil(int fd, std::string &buf, Pred pred) {
-    auto deadline =
-        std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  template <typename Pred> bool readUntil(int fd, std::string &buf, Pred pred) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
     char chunk[4096];
     while (!pred(buf)) {
       if (stopping || std::chrono::steady_clock::now() > deadline)
@@ -162,8 +159,8 @@ private:
   static void sendAll(int fd, const std::string &data) {
     size_t done = 0;
     while (done < data.size()) {
-      ssize_t n = ::send(fd, data.data() + done, data.size() - done,
-                         MSG_NOSIGNAL);
+      ssize_t n =
+          ::send(fd, data.data() + done, data.size() - done, MSG_NOSIGNAL);
       if (n <= 0)
         return;
       done += size_t(n);
@@ -186,9 +183,9 @@ private:
     req.path = requestLine.substr(sp1 + 1, sp2 - sp1 - 1);
     for (size_t at = lineEnd; at != std::string::npos && at < head.size();) {
       size_t next = head.find("\r\n", at + 2);
-      std::string line = head.substr(at + 2, next == std::string::npos
-                                                 ? std::string::npos
-                                                 : next - at - 2);
+      std::string line =
+          head.substr(at + 2, next == std::string::npos ? std::string::npos
+                                                        : next - at - 2);
       size_t colon = line.find(':');
       if (colon != std::string::npos) {
         std::string name = line.substr(0, colon);
@@ -235,11 +232,11 @@ private:
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     if (b.kind == Behaviour::Kind::Close)
       return;
-    std::string reply = "HTTP/1.1 " + std::to_string(b.status) + " " +
-                        (b.status == 200 ? "OK" : "Error") +
-                        "\r\nContent-Type: application/json\r\nContent-Length: " +
-                        std::to_string(b.body.size()) +
-                        "\r\nConnection: close\r\n\r\n";
+    std::string reply =
+        "HTTP/1.1 " + std::to_string(b.status) + " " +
+        (b.status == 200 ? "OK" : "Error") +
+        "\r\nContent-Type: application/json\r\nContent-Length: " +
+        std::to_string(b.body.size()) + "\r\nConnection: close\r\n\r\n";
     reply += b.kind == Behaviour::Kind::Truncate ? b.body.substr(0, b.sendBytes)
                                                  : b.body;
     sendAll(fd, reply);
