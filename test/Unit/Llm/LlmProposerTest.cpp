@@ -217,7 +217,14 @@ TEST(LlmProposer, EndToEndCountsFallbacks) {
                       R"({"name":"parallelize","args":{"factor":64}}]})")));
   // 4: malformed body.
   server.push(Behaviour::respond(200, "{\"choices\":"));
-  // 5: slow.
+  // 5: a body cut short of its Content-Length.
+  std::string body = completion(goodAnswer());
+  server.push(Behaviour::truncate(body, body.size() / 2));
+  // 6: the model ran out of tokens in the middle of its answer.
+  server.push(Behaviour::respond(
+      200, completion(R"({"reasoning":"r","transformations":[{"name":"ti)",
+                      "length")));
+  // 7: slow (last: the server answers one connection at a time).
   server.push(Behaviour::respond(200, completion(goodAnswer()), 2000));
   ChatClient client(fast(server.baseUrl()));
   LlmProposer proposer(client, LlmProposerOptions{"test-model"});
@@ -246,18 +253,28 @@ TEST(LlmProposer, EndToEndCountsFallbacks) {
   EXPECT_TRUE(p4.needsFallback());
 
   Proposal p5 = proposer.propose(ctx);
-  EXPECT_EQ(p5.error, ErrorKind::Timeout);
+  EXPECT_EQ(p5.error, ErrorKind::Partial);
   EXPECT_TRUE(p5.needsFallback());
 
+  Proposal p6 = proposer.propose(ctx);
+  EXPECT_EQ(p6.error, ErrorKind::Partial);
+  EXPECT_TRUE(p6.needsFallback());
+  EXPECT_TRUE(contains(p6.message, "answer is not JSON")) << p6.message;
+
+  Proposal p7 = proposer.propose(ctx);
+  EXPECT_EQ(p7.error, ErrorKind::Timeout);
+  EXPECT_TRUE(p7.needsFallback());
+
   const ProposerStats &s = proposer.stats();
-  EXPECT_EQ(s.calls, 5u);
+  EXPECT_EQ(s.calls, 7u);
   EXPECT_EQ(s.validActions, 3u);
   EXPECT_EQ(s.invalidActions, 2u);
-  EXPECT_EQ(s.fallbacks, 3u);
+  EXPECT_EQ(s.fallbacks, 5u);
   EXPECT_EQ(s.errors.at("schema-mismatch"), 2u);
   EXPECT_EQ(s.errors.at("malformed"), 1u);
   EXPECT_EQ(s.errors.at("timeout"), 1u);
-  EXPECT_EQ(server.requests().size(), 5u);
+  EXPECT_EQ(s.errors.at("partial"), 2u);
+  EXPECT_EQ(server.requests().size(), 7u);
 }
 
 TEST(LlmProposer, RefusedServerFallsBack) {
