@@ -500,6 +500,9 @@ def StepLowerSparse : Pass<"step-lower-sparse", "::mlir::ModuleOp"> {
   let options = [
     Option<"order", "order", "int64_t", "0",
            "use the K-th (0-based) accepted loop order of each region">,
+    Option<"clampOrder", "clamp-order", "bool", "true",
+           "a region with fewer than K+1 orders uses its last one (false: "
+           "an error)">,
     Option<"maxTries", "max-tries", "uint64_t", "200000",
            "give up after trying this many complete loop orders">,
     Option<"viewsOpt", "views", "std::string", "\"\"",

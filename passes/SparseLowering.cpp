@@ -1342,7 +1342,7 @@ struct LowerSparsePass
 static bool lowerResult(func::FuncOp f, unsigned idx, StringRef outName,
                         func::FuncOp sf, int64_t k, uint64_t maxTries,
                         StringRef viewsOpt, std::string &orderText,
-                        std::set<std::string> &viewsOut) {
+                        std::set<std::string> &viewsOut, bool clampOrder) {
   Lowering L(f.getLoc());
   L.func = f;
   for (StringRef v : llvm::split(viewsOpt, ','))
@@ -1442,6 +1442,11 @@ static bool lowerResult(func::FuncOp f, unsigned idx, StringRef outName,
         return true;
       },
       budget);
+  if (chosen.empty() && seen > 0 && clampOrder)
+    // Fewer orders than asked for: the last one (so one index can sweep a
+    // model whose regions have different numbers of orders).
+    return lowerResult(f, idx, outName, sf, seen - 1, maxTries, viewsOpt,
+                       orderText, viewsOut, /*clampOrder=*/false);
   if (chosen.empty()) {
     f.emitError("--step-lower-sparse: no lowerable loop order with index ")
         << k << " for result #" << idx << " (" << seen << " found in "
@@ -1490,7 +1495,8 @@ void LowerSparsePass::runOnOperation() {
       std::string out = ret.getNumOperands() == 1 ? std::string("output")
                                                   : "output" + std::to_string(i);
       std::string o;
-      ok = lowerResult(f, i, out, sf, order, maxTries, viewsOpt, o, views);
+      ok = lowerResult(f, i, out, sf, order, maxTries, viewsOpt, o, views,
+                       clampOrder);
       orders += (orders.empty() ? "" : ";") + o;
     }
     if (!ok) {
