@@ -449,8 +449,10 @@ def StepLowerSparse : Pass<"step-lower-sparse", "::mlir::ModuleOp"> {
       contraction chains merged into one fused Einsum.
     - The loop order: topological sorts of the sparse operands' storage
       orders and the result's row-major order, lexicographic over the
-      variables numbered top-down (each op's result variables, then its
-      reductions); `order=K` takes the K-th order this lowering accepts
+      variables numbered top-down (per op: its result variables but the
+      last, its reductions, its last result variable; so order 0 is the
+      row-wise, Gustavson-like dataflow); `order=K` takes the K-th order
+      this lowering accepts
       (some orders need what it does not build: two result variables below
       a reduction, i.e. a spacc of order 2). `@F_sam` records it as
       `step.loop_order`.

@@ -497,10 +497,15 @@ struct Lowering {
           add(n->dimVars[n->lvlToDim[l]]);
         return;
       }
-      for (int v : n->outVars)
-        add(v);
+      // Result variables but the last, the reductions, the last one: the
+      // first order is the row-wise (Gustavson) dataflow, which streams a
+      // sparse operand's rows once; inner-product orders come later.
+      for (size_t k = 0; k + 1 < n->outVars.size(); ++k)
+        add(n->outVars[k]);
       for (int v : n->redVars)
         add(v);
+      if (!n->outVars.empty())
+        add(n->outVars.back());
       for (Node *c : n->slots)
         walk(c);
     };

@@ -95,13 +95,16 @@ bool Engine::hasRunnableBefore(Time t, int priority) {
 }
 
 void Engine::compactOccupancy() {
-  // A component records changes at or after its own clock, which never
-  // goes back: those before the smallest clock of the unfinished ones are
-  // complete, cycle by cycle.
+  // Every future change is recorded during a resumption, at or after the
+  // resumed component's clock, which is at least the time it was queued
+  // at; a component that waits is only woken by another one, at or after
+  // that one's clock. So nothing can still be recorded before the earliest
+  // queued resumption: the changes before it are complete, cycle by cycle.
   Time bound = std::numeric_limits<Time>::max();
-  for (const Component *c : components)
-    if (!c->finished)
-      bound = std::min(bound, c->now);
+  for (const Component *c : runnable)
+    bound = std::min(bound, c->now);
+  if (!ready.empty())
+    bound = std::min(bound, ready.top().time);
   auto &d = *occupancy;
   auto mid = std::partition(d.begin(), d.end(),
                             [&](const auto &x) { return x.first < bound; });

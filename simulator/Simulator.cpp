@@ -158,7 +158,8 @@ SimResult step::sim::simulate(const proto::SimGraph &graph,
   engine.add(memory.get());
   if (auto *requestLevel = dynamic_cast<RequestLevelMemory *>(memory.get()))
     requestLevel->attach(engine);
-  engine.occupancy = &ctx.onChipDeltas;
+  if (options.peakOnChip)
+    engine.occupancy = &ctx.onChipDeltas;
   if (options.progress)
     engine.progress = [&](Time t, uint64_t) { options.progress(t); };
 

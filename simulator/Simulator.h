@@ -49,6 +49,10 @@ struct SimOptions {
   /// bytes (off-chip requests, memory-unit cycles, reported bytes), as STeP's
   /// MoE experiments ran with f32 tensors standing in for bf16.
   bool mockBf16 = false;
+  /// Measure the peak on-chip occupancy. Its record holds two entries per
+  /// channel transfer that cannot always be folded early (a component can
+  /// stay behind the others' clocks), so long sparse runs may turn it off.
+  bool peakOnChip = true;
   /// Called now and then with the simulated cycle reached.
   std::function<void(int64_t cycle)> progress;
 };

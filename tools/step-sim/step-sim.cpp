@@ -38,7 +38,7 @@ struct Options {
       sweepFile;
   std::vector<std::string> binds, saves;
   bool functional = false, requestLevel = false, quiet = false,
-       mockBf16 = false;
+       mockBf16 = false, noPeakOnChip = false;
 };
 Options opts;
 
@@ -55,6 +55,9 @@ const char *usageText =
     "                         a directory is a sparse tensor (runtime/README.md)\n"
     "  --function NAME        function of a .mlir input (default: the only one)\n"
     "  --functional           tiles carry data and tile ops compute\n"
+    "  --no-peak-onchip       do not measure peak on-chip bytes (reported as\n"
+    "                         0); its record grows with every transfer, which\n"
+    "                         long sparse (SAM) runs cannot afford\n"
     "  --stats text|json|csv  statistics format on stdout (default text)\n"
     "  --trace FILE           Chrome trace of operator activity (Perfetto)\n"
     "  --save NAME=FILE.npy   functional mode: write a stored tensor\n"
@@ -99,6 +102,8 @@ void parseArgs(int argc, char **argv) {
       opts.funcName = take();
     } else if (a == "--functional") {
       opts.functional = true;
+    } else if (a == "--no-peak-onchip") {
+      opts.noPeakOnChip = true;
     } else if (a == "--stats") {
       opts.statsFormat = take();
     } else if (a == "--trace") {
@@ -366,6 +371,7 @@ int runSweep() {
   std::vector<std::string> errors(variants.size());
   sim::SimOptions options;
   options.functional = opts.functional;
+  options.peakOnChip = !opts.noPeakOnChip;
   options.requestLevelMemory = opts.requestLevel;
   options.mockBf16 = opts.mockBf16;
   tbb::parallel_for(size_t(0), variants.size(), [&](size_t i) {
@@ -419,6 +425,7 @@ int run() {
   sim::RuntimeInputs inputs = runtime::loadBindings(opts.binds);
   sim::SimOptions options;
   options.functional = opts.functional;
+  options.peakOnChip = !opts.noPeakOnChip;
   options.trace = !opts.traceFile.empty();
   options.requestLevelMemory = opts.requestLevel;
   options.mockBf16 = opts.mockBf16;
