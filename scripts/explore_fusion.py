@@ -28,7 +28,8 @@ Writes (atomically) OUT/fusion.csv with the columns
 model,dataset,config,est_flops,est_bytes,sim_flops,sim_bytes,cycles,
 speedup_vs_unfused then flops_err_pct,bytes_err_pct,orders,match,
 frontend_s,compile_s,est_note,note; OUT/fusion_regions.csv (the same per
-fusion region); OUT/fusion_<model>.png (speedup bars per dataset and
+fusion region); est_*_nocopy is the estimate with copy-per-use=false
+(no recomputation of a result used twice); OUT/fusion_<model>.png (speedup bars per dataset and
 config; estimated vs simulated FLOPs and bytes).
 
 A model whose lowering or simulation fails (GPT-3 BigBird until its
@@ -41,7 +42,10 @@ unfused / per-layer / full (no custom groups).
 --order-sweep: FuseFlow Fig. 18. The per-layer GCN's first layer
 (relu(Â X W1ᵀ + b1), the nested matmul) on karate club, simulated for
 every loop order the lowering accepts (`run-step --order K --orders 1`),
-into OUT/fusion_orders.csv and OUT/fusion_orders.png; prints best/worst.
+twice: with adj and x read in storage order only, and with both allowed
+from permuted copies (as the weights always are), which admits more
+orders. Into OUT/fusion_orders.csv and OUT/fusion_orders.png; prints
+best/worst per variant.
 """
 import argparse
 import concurrent.futures as cf
@@ -65,7 +69,8 @@ RUNSTEP = os.path.join(REPO, "frontends", "torch", "run-step")
 MODELS = os.path.join(REPO, "examples", "sparse_models")
 COLUMNS = ["model", "dataset", "config", "est_flops", "est_bytes", "sim_flops",
            "sim_bytes", "cycles", "speedup_vs_unfused"]
-EXTRA = ["flops_err_pct", "bytes_err_pct", "orders", "match", "frontend_s",
+EXTRA = ["flops_err_pct", "bytes_err_pct", "est_flops_nocopy", "est_bytes_nocopy",
+         "flops_err_nocopy_pct", "bytes_err_nocopy_pct", "orders", "match", "frontend_s",
          "compile_s", "est_note", "note"]
 CONFIGS = ["unfused", "per-layer", "full"]
 _lock = threading.Lock()
@@ -97,20 +102,20 @@ def densities(store):
     return ",".join(out)
 
 
-def estimate(a, store):
+def estimate(a, store, extra=""):
     """(ops, elements, {region: (ops, elements)}, note) of the heuristic."""
     opt = os.path.join(a.build, "bin", "step-opt")
     mlir = os.path.join(store, "model.mlir")
     dens = densities(store)
     note = ""
-    p = run([opt, mlir, f"--step-fusion-estimate=density={dens}", "-o", os.devnull])
+    p = run([opt, mlir, f"--step-fusion-estimate={extra}density={dens}", "-o", os.devnull])
     if p.returncode and "has a cycle" in p.stderr:
         # Dataflow edges (Alg. 1 step 3) can close a cycle with a sparse
         # operand's storage order; the lowering reads such operands from
         # permuted copies instead. Estimate without them.
         note = "dataflow-edges=false (cycle)"
-        p = run([opt, mlir, f"--step-fusion-estimate=dataflow-edges=false density={dens}",
-                 "-o", os.devnull])
+        p = run([opt, mlir, f"--step-fusion-estimate={extra}dataflow-edges=false "
+                 f"density={dens}", "-o", os.devnull])
     if p.returncode:
         return None, None, {}, "estimate failed: " + p.stderr.strip().splitlines()[-1][:200]
     text = p.stdout + p.stderr
@@ -167,10 +172,16 @@ def one(a, model, dataset, config):
     if ops is not None:
         row["est_flops"] = ops
         row["est_bytes"] = 4 * elems
+    # The same heuristic without a copy per use (no recomputation at all):
+    # with the default estimate it brackets what the lowering recomputes.
+    ops_nc, elems_nc, _, _ = estimate(a, store, "copy-per-use=false ")
+    if ops_nc is not None:
+        row["est_flops_nocopy"] = ops_nc
+        row["est_bytes_nocopy"] = 4 * elems_nc
     log(f"{tag}: simulate (--orders {a.orders})")
     t0 = time.time()
     cmd = [RUNSTEP, store, "--json", "--orders", str(a.orders), "--build", a.build,
-           "--timeout", str(a.timeout)]
+           "--timeout", str(a.timeout), "--mem-gb", str(a.mem_gb)]
     try:
         p = run(cmd, timeout=a.timeout * a.orders * 20 + 60)
     except subprocess.TimeoutExpired:
@@ -215,6 +226,21 @@ def fmt(v):
     if isinstance(v, float):
         return f"{v:.6g}"
     return "" if v is None else v
+
+
+def read_csv(path):
+    """Rows of an earlier fusion CSV, numbers as numbers (for --merge)."""
+    if not os.path.exists(path):
+        return []
+    out = []
+    for r in csv.DictReader(open(path)):
+        for k, v in r.items():
+            try:
+                r[k] = int(v) if re.fullmatch(r"-?[0-9]+", v) else float(v)
+            except ValueError:
+                r[k] = None if v == "" else v
+        out.append(r)
+    return out
 
 
 def write_csv(path, cols, rows):
@@ -280,16 +306,28 @@ def explore(a):
             rows.append(r)
             regions += rg
             log(f"done {n}/{len(jobs)}")
+    if a.merge:
+        old, old_regions = read_csv(os.path.join(a.out, "fusion.csv")), read_csv(
+            os.path.join(a.out, "fusion_regions.csv"))
+        done = set(jobs)
+        keep = lambda r: (r["model"], r["dataset"], r["config"]) not in done  # noqa: E731
+        rows += [r for r in old if keep(r)]
+        regions += [r for r in old_regions if keep(r)]
+        jobs = list(dict.fromkeys(jobs + [(r["model"], r["dataset"], r["config"])
+                                          for r in old]))
     key = {(m, d, c): i for i, (m, d, c) in enumerate(jobs)}
     rows.sort(key=lambda r: key[(r["model"], r["dataset"], r["config"])])
     regions.sort(key=lambda r: key[(r["model"], r["dataset"], r["config"])])
     for r in rows:
         base = next((u for u in rows if u["model"] == r["model"] and
                      u["dataset"] == r["dataset"] and u["config"] == "unfused"), None)
+        r["speedup_vs_unfused"] = None
         if base and base.get("cycles") and r.get("cycles"):
             r["speedup_vs_unfused"] = round(base["cycles"] / r["cycles"], 4)
         r["flops_err_pct"] = err(r.get("est_flops"), r.get("sim_flops"))
         r["bytes_err_pct"] = err(r.get("est_bytes"), r.get("sim_bytes"))
+        r["flops_err_nocopy_pct"] = err(r.get("est_flops_nocopy"), r.get("sim_flops"))
+        r["bytes_err_nocopy_pct"] = err(r.get("est_bytes_nocopy"), r.get("sim_bytes"))
     for r in regions:
         r["flops_err_pct"] = err(r["est_flops"], r["sim_flops"])
         r["bytes_err_pct"] = err(r["est_bytes"], r["sim_bytes"])
@@ -300,7 +338,7 @@ def explore(a):
                "est_bytes", "sim_flops", "sim_bytes", "cycles", "flops_err_pct",
                "bytes_err_pct"], regions)
     if not a.no_plots:
-        for m in a.models:
+        for m in dict.fromkeys(r["model"] for r in rows):
             mr = [r for r in rows if r["model"] == m]
             if any(r.get("cycles") for r in mr):
                 plot(a.out, m, mr)
@@ -313,9 +351,11 @@ def explore(a):
     return 0
 
 
-def layer1_store(a):
+def layer1_store(a, views):
     """A store holding only the per-layer GCN's first region on karate
-    (the nested matmul), with its own numpy reference as the output."""
+    (the nested matmul), with its own numpy reference as the output. With
+    `views` the sparse inputs adj and x are marked as parameters, so
+    run-step lets the lowering read them from permuted copies too."""
     full = os.path.join(a.work, "gcn_karate_per-layer_sweep")
     p = run([IMPORT, os.path.join(MODELS, "gcn.py"), "--fusion", "per-layer", "-o", full])
     if p.returncode:
@@ -327,7 +367,7 @@ def layer1_store(a):
     start = src.index("  func.func @" + r0["func"] + "(")
     end = src.index("\n  }\n", start) + len("\n  }\n")
     head = src[:src.index("  func.func @")]
-    store = os.path.join(a.work, "gcn_karate_layer1")
+    store = os.path.join(a.work, "gcn_karate_layer1" + ("_views" if views else ""))
     shutil.rmtree(store, ignore_errors=True)
     shutil.copytree(full, store)
     with open(os.path.join(store, man["mlir"]), "w") as fh:
@@ -340,6 +380,10 @@ def layer1_store(a):
     np.save(os.path.join(store, man["tensors"]["output"]["file"]), ref)
     man["tensors"]["output"]["shape"] = list(ref.shape)
     man["regions"] = [r0]
+    if views:
+        for arg in man["arguments"]:
+            if arg["name"] in ("adj", "x"):
+                arg["kind"] = "param"
     json.dump(man, open(os.path.join(store, "manifest.json"), "w"), indent=1)
     return store
 
@@ -362,53 +406,71 @@ def dense_of(store, man, name):
     return out
 
 
-def order_sweep(a):
-    store = layer1_store(a)
+def sweep_one(a, views):
+    store = layer1_store(a, views)
+    tag = "adj,x permuted copies" if views else "storage order"
     rows = []
     for k in range(a.sweep_max):
         p = run([RUNSTEP, store, "--json", "--order", str(k), "--orders", "1",
                  "--build", a.build, "--timeout", str(a.timeout)])
         if p.returncode == 2 and "no lowerable loop order" in p.stderr:
-            log(f"order {k}: none (the lowering accepts orders 0..{k - 1})")
+            log(f"{tag}: order {k}: none (the lowering accepts orders 0..{k - 1})")
             break
         if p.returncode not in (0, 1) or not p.stdout.strip():
             msg = p.stderr.strip().splitlines()
-            rows.append({"order": k, "note": (msg[-1] if msg else f"exit {p.returncode}")[:200]})
-            log(f"order {k}: failed ({rows[-1]['note']})")
+            rows.append({"inputs": tag, "order": k,
+                         "note": (msg[-1] if msg else f"exit {p.returncode}")[:200]})
+            log(f"{tag}: order {k}: failed ({rows[-1]['note']})")
             continue
         res = json.loads(p.stdout.strip().splitlines()[-1])
         r = res["regions"][0]
-        rows.append({"order": k, "loop_order": r["loop_order"], "cycles": r["cycles"],
-                     "flops": r["flops"], "bytes": r["bytes_read"] + r["bytes_written"],
-                     "match": res["match"]})
-        log(f"order {k} ({r['loop_order']}): cycles {r['cycles']} match {res['match']}")
+        rows.append({"inputs": tag, "order": k, "loop_order": r["loop_order"],
+                     "cycles": r["cycles"], "flops": r["flops"],
+                     "bytes": r["bytes_read"] + r["bytes_written"], "match": res["match"]})
+        log(f"{tag}: order {k} ({r['loop_order']}): cycles {r['cycles']} match {res['match']}")
+    return rows
+
+
+def order_sweep(a):
+    groups = [sweep_one(a, False), sweep_one(a, True)]
     os.makedirs(a.out, exist_ok=True)
     write_csv(os.path.join(a.out, "fusion_orders.csv"),
-              ["order", "loop_order", "cycles", "flops", "bytes", "match", "note"], rows)
-    ok = [r for r in rows if r.get("cycles")]
-    if not ok:
-        print("no order ran")
-        return 1
-    best = min(ok, key=lambda r: r["cycles"])
-    worst = max(ok, key=lambda r: r["cycles"])
-    print(f"{len(ok)} orders simulated ({len(rows) - len(ok)} failed): best order "
-          f"{best['order']} ({best['loop_order']}) {best['cycles']} cycles, worst order "
-          f"{worst['order']} ({worst['loop_order']}) {worst['cycles']} cycles, "
-          f"worst/best {worst['cycles'] / best['cycles']:.2f}x")
+              ["inputs", "order", "loop_order", "cycles", "flops", "bytes", "match", "note"],
+              groups[0] + groups[1])
+    status = 0
+    for rows in groups:
+        ok = [r for r in rows if r.get("cycles")]
+        if not ok:
+            print("no order ran")
+            status = 1
+            continue
+        best = min(ok, key=lambda r: r["cycles"])
+        worst = max(ok, key=lambda r: r["cycles"])
+        print(f"{rows[0]['inputs']}: {len(ok)} orders simulated ({len(rows) - len(ok)} failed): "
+              f"best order {best['order']} ({best['loop_order']}) {best['cycles']} cycles, "
+              f"worst order {worst['order']} ({worst['loop_order']}) {worst['cycles']} cycles, "
+              f"worst/best {worst['cycles'] / best['cycles']:.2f}x")
     if not a.no_plots:
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
-        fig, ax = plt.subplots(figsize=(max(6, 0.35 * len(ok)), 4))
-        ax.bar([str(r["order"]) for r in ok], [r["cycles"] for r in ok])
-        ax.set_xlabel("loop order index (--step-lower-sparse order=K)")
-        ax.set_ylabel("cycles")
-        ax.set_title(f"GCN layer 1 (Â·X·W1ᵀ) on karate: worst/best "
-                     f"{worst['cycles'] / best['cycles']:.2f}x")
+        fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
+        for ax, rows in zip(axes, groups):
+            ok = [r for r in rows if r.get("cycles")]
+            if not ok:
+                continue
+            ax.bar([f"{r['order']}\n{r['loop_order']}" for r in ok], [r["cycles"] for r in ok])
+            ax.set_yscale("log")
+            ax.set_xlabel("order index K / loop order (variables v0..)")
+            ratio = max(r["cycles"] for r in ok) / min(r["cycles"] for r in ok)
+            ax.set_title(f"{rows[0]['inputs']}: worst/best {ratio:.1f}x", fontsize=10)
+            ax.tick_params(axis="x", labelsize=7)
+        axes[0].set_ylabel("cycles")
+        fig.suptitle("GCN layer 1, relu(Â·X·W1ᵀ + b1), on karate club: dataflow orders")
         fig.tight_layout()
         fig.savefig(os.path.join(a.out, "fusion_orders.png"), dpi=110)
         plt.close(fig)
-    return 0
+    return status
 
 
 def main():
@@ -431,11 +493,16 @@ def main():
     ap.add_argument("--jobs", type=int, default=2, help="configurations run in parallel")
     ap.add_argument("--timeout", type=float, default=600,
                     help="seconds per simulation of one order (run-step --timeout)")
+    ap.add_argument("--mem-gb", type=float, default=6,
+                    help="address-space limit per simulation (run-step --mem-gb)")
     ap.add_argument("--out", default=os.path.join(REPO, "results"))
     ap.add_argument("--build", default=os.path.join(REPO, "build"))
     ap.add_argument("--work", help="scratch directory (default: a temporary one)")
     ap.add_argument("--keep", action="store_true", help="keep the stores under --work")
     ap.add_argument("--no-plots", action="store_true")
+    ap.add_argument("--merge", action="store_true",
+                    help="keep the rows of OUT/fusion.csv that this run does not redo "
+                         "(speedups and plots are recomputed over all rows)")
     ap.add_argument("--order-sweep", action="store_true",
                     help="the dataflow-order sweep (Fig. 18) instead of the exploration")
     ap.add_argument("--sweep-max", type=int, default=64,
