@@ -357,7 +357,7 @@ def explore(a):
     for r in rows:
         print(f"{r['model']:<13}{r['dataset']:<10}{r['config']:<10}{fmt(r.get('cycles')):>10}"
               f"{fmt(r.get('speedup_vs_unfused')):>9}{fmt(r.get('flops_err_pct')):>12}"
-              f"{fmt(r.get('bytes_err_pct')):>12}  {r.get('note', '')}")
+              f"{fmt(r.get('bytes_err_pct')):>12}  {r.get('note') or ''}")
     return 0
 
 

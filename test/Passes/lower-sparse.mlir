@@ -1,7 +1,7 @@
 // RUN: step-opt %s --split-input-file --step-lower-sparse | FileCheck %s
 // An order index beyond the accepted orders is an error naming the index.
 // RUN: not step-opt %s --split-input-file --step-lower-sparse=order=5 -mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=ORDER
-// ORDER: error: --step-lower-sparse: no lowerable loop order with index 5 for result #0
+// ORDER: error: --step-lower-sparse: no lowerable loop order with index 5
 // (Error cases: lower-sparse-invalid.mlir.)
 
 // SpMV y = A x with A CSR (the Passes.td example): A's dense row level and
