@@ -465,7 +465,9 @@ def StepLowerSparse : Pass<"step-lower-sparse", "::mlir::ModuleOp"> {
       name location `%A: tensor<..> loc("A")`, else `argN`; dense arguments
       read in another order than row-major are views `NAME@p0,p1` (the
       permuted array, listed in `step.views`); the result is `output`
-      (dense; its values in row-major order). Sparse arguments named in
+      (values in row-major order; a sparse result, stored in dim order, also
+      gets a fiber_write per compressed level, empty fibers kept as empty
+      segments). Sparse arguments named in
       `views=` may be read the same way (a permuted copy, FuseFlow's remedy
       for a discordant traversal); the others only in storage order.
 
@@ -498,6 +500,9 @@ def StepLowerSparse : Pass<"step-lower-sparse", "::mlir::ModuleOp"> {
   let options = [
     Option<"order", "order", "int64_t", "0",
            "use the K-th (0-based) accepted loop order of each region">,
+    Option<"clampOrder", "clamp-order", "bool", "true",
+           "a region with fewer than K+1 orders uses its last one (false: "
+           "an error)">,
     Option<"maxTries", "max-tries", "uint64_t", "200000",
            "give up after trying this many complete loop orders">,
     Option<"viewsOpt", "views", "std::string", "\"\"",

@@ -81,10 +81,14 @@ namespace {
 
 /// Scalar arithmetic of a linalg body over operand slots.
 struct BExpr {
-  enum Kind { Slot, Const, Add, Sub, Mul, Div, Max, Exp, Log, Neg } kind;
+  // Present: sparse_tensor.unary (a: operand, b: its present region over a,
+  // only where a is stored); Overlap: sparse_tensor.binary with only an
+  // overlap region (a, b: operands; c: the region, where both are stored).
+  enum Kind { Slot, Const, Add, Sub, Mul, Div, Max, Exp, Log, Neg, Present,
+              Overlap } kind;
   int slot = -1;
   double value = 0;
-  std::shared_ptr<BExpr> a, b;
+  std::shared_ptr<BExpr> a, b, c;
 };
 using BPtr = std::shared_ptr<BExpr>;
 
@@ -172,8 +176,12 @@ struct Lowering {
 
   //--- building the tree ---------------------------------------------------
 
+  llvm::DenseMap<Value, BPtr> bound; // region arguments of sparse_tensor ops
+
   BPtr bodyExpr(Value v, Block &block, unsigned numInputs, Operation *where,
                 bool &ok) {
+    if (auto it = bound.find(v); it != bound.end())
+      return it->second;
     if (auto arg = dyn_cast<BlockArgument>(v)) {
       if (arg.getOwner() != &block || arg.getArgNumber() >= numInputs) {
         ok = fail(where, "the body reads its output operand outside the "
@@ -218,6 +226,42 @@ struct Lowering {
       return un(BExpr::Log);
     if (isa_and_nonnull<arith::NegFOp>(op))
       return un(BExpr::Neg);
+    auto regionResult = [&](Region &r) -> BPtr {
+      auto y = dyn_cast<sparse_tensor::YieldOp>(r.front().getTerminator());
+      if (!y || y->getNumOperands() != 1) {
+        ok = fail(op, "expected one sparse_tensor.yield value");
+        return nullptr;
+      }
+      return bodyExpr(y->getOperand(0), block, numInputs, where, ok);
+    };
+    if (auto u = dyn_cast_or_null<sparse_tensor::UnaryOp>(op)) {
+      if (!u.getAbsentRegion().empty() || u.getPresentRegion().empty()) {
+        ok = fail(op, "only sparse_tensor.unary with a present region and "
+                      "an empty absent region is lowered");
+        return nullptr;
+      }
+      auto e = mk(BExpr::Present);
+      e->a = bodyExpr(u.getX(), block, numInputs, where, ok);
+      bound[u.getPresentRegion().front().getArgument(0)] = e->a;
+      e->b = regionResult(u.getPresentRegion());
+      return e;
+    }
+    if (auto bi = dyn_cast_or_null<sparse_tensor::BinaryOp>(op)) {
+      if (!bi.getLeftRegion().empty() || !bi.getRightRegion().empty() ||
+          bi.getOverlapRegion().empty() || bi.getLeftIdentity() ||
+          bi.getRightIdentity()) {
+        ok = fail(op, "only sparse_tensor.binary with just an overlap region "
+                      "is lowered");
+        return nullptr;
+      }
+      auto e = mk(BExpr::Overlap);
+      e->a = bodyExpr(bi.getX(), block, numInputs, where, ok);
+      e->b = bodyExpr(bi.getY(), block, numInputs, where, ok);
+      bound[bi.getOverlapRegion().front().getArgument(0)] = e->a;
+      bound[bi.getOverlapRegion().front().getArgument(1)] = e->b;
+      e->c = regionResult(bi.getOverlapRegion());
+      return e;
+    }
     ok = fail(op ? op : where, "cannot lower this op in a linalg body" +
                                    (op ? (": " + op->getName().getStringRef())
                                        : Twine("")));
@@ -264,6 +308,14 @@ struct Lowering {
       return n;
     }
     Operation *op = v.getDefiningOp();
+    if (auto tr = dyn_cast_or_null<linalg::TransposeOp>(op)) {
+      // A transpose renames variables: input dim perm[i] is output dim i.
+      SmallVector<int> inVars(vars.size(), -1);
+      ArrayRef<int64_t> perm = tr.getPermutation();
+      for (unsigned i = 0; i < perm.size(); ++i)
+        inVars[perm[i]] = vars[i];
+      return build(tr.getInput(), inVars);
+    }
     auto lop = dyn_cast_or_null<linalg::LinalgOp>(op);
     if (!lop || isa<linalg::FillOp>(op)) {
       fail(op ? op : func.getOperation(),
@@ -309,13 +361,38 @@ struct Lowering {
     if (!n->redVars.empty()) {
       Operation *comb = y.getDefiningOp();
       BlockArgument outArg = block.getArgument(numInputs);
-      if (!comb || comb->getNumOperands() != 2 ||
+      std::string sparseKind;
+      if (auto red = dyn_cast_or_null<sparse_tensor::ReduceOp>(comb)) {
+        // sparse_tensor.reduce x, out, identity { a op b }: over the stored
+        // elements only (which is what a reduce over a sparse level does).
+        Operation *inner =
+            red.getRegion().front().getTerminator()->getOperand(0).getDefiningOp();
+        if (isa_and_nonnull<arith::AddFOp>(inner))
+          sparseKind = "add";
+        else if (isa_and_nonnull<arith::MaximumFOp, arith::MaxNumFOp>(inner))
+          sparseKind = "max";
+        else {
+          fail(op, "sparse_tensor.reduce must add or max");
+          return nullptr;
+        }
+      }
+      if (!sparseKind.empty()) {
+        auto red = cast<sparse_tensor::ReduceOp>(comb);
+        if (red.getY() != outArg) {
+          fail(op, "sparse_tensor.reduce must combine into the output");
+          return nullptr;
+        }
+        n->reduceKind = sparseKind;
+        n->body = bodyExpr(red.getX(), block, numInputs, op, ok);
+      } else if (!comb || comb->getNumOperands() != 2 ||
           !isa<arith::AddFOp, arith::MaximumFOp, arith::MaxNumFOp>(comb)) {
         fail(op, "a reduction must combine with addf or maximumf");
         return nullptr;
       }
       Value other;
-      if (comb->getOperand(0) == outArg)
+      if (!sparseKind.empty())
+        ;
+      else if (comb->getOperand(0) == outArg)
         other = comb->getOperand(1);
       else if (comb->getOperand(1) == outArg)
         other = comb->getOperand(0);
@@ -323,8 +400,10 @@ struct Lowering {
         fail(op, "a reduction must combine the output with one value");
         return nullptr;
       }
-      n->reduceKind = isa<arith::AddFOp>(comb) ? "add" : "max";
-      n->body = bodyExpr(other, block, numInputs, op, ok);
+      if (sparseKind.empty()) {
+        n->reduceKind = isa<arith::AddFOp>(comb) ? "add" : "max";
+        n->body = bodyExpr(other, block, numInputs, op, ok);
+      }
       // The output operand must be a fill with the reduction's identity.
       Value init = lop.getDpsInitOperand(0)->get();
       auto fill = init.getDefiningOp<linalg::FillOp>();
@@ -629,6 +708,41 @@ struct Lowering {
     }
     case BExpr::Neg:
       return joinOf(n, e->a, l);
+    case BExpr::Present:
+    case BExpr::Overlap: {
+      // Only where the operand(s) are stored; every other slot the region
+      // reads is located there (intersect).
+      JExpr r = joinOf(n, e->a, l);
+      auto add = [&](JExpr x) {
+        if (x.kind == JExpr::Top)
+          return;
+        if (r.kind == JExpr::Top) {
+          r = x;
+          return;
+        }
+        JExpr i;
+        i.kind = JExpr::Inter;
+        i.kids = {r, x};
+        r = i;
+      };
+      if (e->kind == BExpr::Overlap)
+        add(joinOf(n, e->b, l));
+      std::set<int> seen;
+      std::function<void(const BPtr &)> others = [&](const BPtr &x) {
+        if (!x || x == e->a || (e->kind == BExpr::Overlap && x == e->b))
+          return;
+        if (x->kind == BExpr::Slot) {
+          if (seen.insert(x->slot).second)
+            add(joinOf(n, x, l));
+          return;
+        }
+        others(x->a);
+        others(x->b);
+        others(x->c);
+      };
+      others(e->kind == BExpr::Present ? e->b : e->c);
+      return r;
+    }
     case BExpr::Exp:
     case BExpr::Log: {
       // f(0) != 0: every coordinate.
@@ -685,7 +799,9 @@ struct Lowering {
     return true;
   }
 
-  Node *top = nullptr; // the dense result: an identity node above the root
+  Node *top = nullptr; // the result: an identity node above the root
+  /// Per result dim: written as a compressed level (sparse results).
+  SmallVector<bool> resultCompressed;
 
   bool tryOrder(ArrayRef<int> order) {
     pos.assign(numVars, 0);
@@ -708,7 +824,8 @@ struct Lowering {
     top->It = top->W;
     for (unsigned k = 0; k < top->W.size(); ++k) {
       top->lv.push_back(newLevel(top->W[k], k ? top->lv[k - 1] : nullptr, top));
-      top->lv.back()->denseOutput = true;
+      top->lv.back()->denseOutput =
+          resultCompressed.empty() || !resultCompressed[k];
     }
     root->W = top->W;
     if (!scope(root, top->lv, top->It))
@@ -1105,6 +1222,10 @@ struct Lowering {
       return rb.create<mlir::step::LogOp>(loc, emitBody(rb, e->a, args, tile));
     case BExpr::Neg:
       return rb.create<mlir::step::NegOp>(loc, emitBody(rb, e->a, args, tile));
+    case BExpr::Present:
+      return emitBody(rb, e->b, args, tile);
+    case BExpr::Overlap:
+      return emitBody(rb, e->c, args, tile);
     }
     return {};
   }
@@ -1215,6 +1336,130 @@ struct LowerSparsePass
 };
 } // namespace
 
+/// Lowers result `idx` of region `f` with its own fused expression and the
+/// `k`-th accepted order into the body of `sf` (before its end), writing
+/// tensor `outName`. Returns false (after an error) on failure.
+static bool lowerResult(func::FuncOp f, unsigned idx, StringRef outName,
+                        func::FuncOp sf, int64_t k, uint64_t maxTries,
+                        StringRef viewsOpt, std::string &orderText,
+                        std::set<std::string> &viewsOut, bool clampOrder) {
+  Lowering L(f.getLoc());
+  L.func = f;
+  for (StringRef v : llvm::split(viewsOpt, ','))
+    if (!v.trim().empty())
+      L.viewable.insert(v.trim().str());
+  auto ret = cast<func::ReturnOp>(f.getBody().front().getTerminator());
+  Value result = ret.getOperand(idx);
+  auto rt = dyn_cast<RankedTensorType>(result.getType());
+  if (!rt) {
+    f.emitError("--step-lower-sparse: result #") << idx << " is not a tensor";
+    return false;
+  }
+  if (auto enc = sparse_tensor::getSparseTensorEncoding(rt)) {
+    // A sparse result: its compressed levels are written by fiber_write
+    // (empty fibers are kept as empty segments), its dense ones complete.
+    AffineMap m = enc.getDimToLvl();
+    for (unsigned l = 0; l < m.getNumResults(); ++l) {
+      auto d = dyn_cast<AffineDimExpr>(m.getResult(l));
+      if (!d || d.getPosition() != l) {
+        f.emitError("--step-lower-sparse: sparse result #")
+            << idx << " must be stored in dim order";
+        return false;
+      }
+      L.resultCompressed.push_back(enc.getLvlType(l) !=
+                                   sparse_tensor::LevelFormat::Dense);
+    }
+  }
+  SmallVector<int> outVars;
+  for (int64_t d : rt.getShape())
+    outVars.push_back(L.newVar(d));
+  L.root = L.build(result, outVars);
+  if (!L.root) {
+    (L.errorOp ? L.errorOp : f.getOperation())
+            ->emitError("--step-lower-sparse: ")
+        << L.error;
+    return false;
+  }
+  if (L.root->leaf) {
+    // A region that only transposes (or returns) an argument: a copy.
+    Node *copy = L.newNode();
+    auto e = mk(BExpr::Slot);
+    e->slot = 0;
+    copy->body = e;
+    copy->slots.push_back(L.root);
+    copy->outVars = outVars;
+    L.root->parent = copy;
+    L.root = copy;
+  }
+  L.numberVars();
+  L.collectEdges();
+  int64_t seen = 0;
+  uint64_t budget = maxTries;
+  SmallVector<int> chosen;
+  std::string lastWhy;
+  OpBuilder mb(f.getContext());
+  mb.setInsertionPointAfter(sf);
+  L.enumerate(
+      [&](ArrayRef<int> o) {
+        if (!L.tryOrder(o)) {
+          lastWhy = L.why;
+          return false;
+        }
+        // Emit into a scratch function; an order whose streams come out
+        // inconsistent is skipped.
+        auto tmp = mb.create<func::FuncOp>(f.getLoc(), "__step_lower_tmp",
+                                           mb.getFunctionType({}, {}));
+        Block *blk = tmp.addEntryBlock();
+        OpBuilder eb = OpBuilder::atBlockEnd(blk);
+        L.b = &eb;
+        L.loc = f.getLoc();
+        L.broken = false;
+        L.valueOf.clear();
+        L.refAt.clear();
+        L.spaccCrd.clear();
+        L.joinedValues.clear();
+        L.views.clear();
+        Value outVals = L.nodeValue(L.top);
+        if (L.broken || seen < k) {
+          if (L.broken)
+            lastWhy = "streams of mismatched structure (not supported)";
+          else
+            ++seen;
+          tmp.erase();
+          return false;
+        }
+        eb.create<mlir::step::ValWriteOp>(L.loc, outVals, outName);
+        for (unsigned lvl = 0; lvl < L.resultCompressed.size(); ++lvl)
+          if (L.resultCompressed[lvl])
+            eb.create<mlir::step::FiberWriteOp>(
+                L.loc, L.crdOf(L.top->lv[lvl]), outName, lvl);
+        Block &dst = sf.getBody().front();
+        for (Operation &op : llvm::make_early_inc_range(*blk))
+          op.moveBefore(&dst, dst.end());
+        tmp.erase();
+        ++seen;
+        chosen.assign(o.begin(), o.end());
+        return true;
+      },
+      budget);
+  if (chosen.empty() && seen > 0 && clampOrder)
+    // Fewer orders than asked for: the last one (so one index can sweep a
+    // model whose regions have different numbers of orders).
+    return lowerResult(f, idx, outName, sf, seen - 1, maxTries, viewsOpt,
+                       orderText, viewsOut, /*clampOrder=*/false);
+  if (chosen.empty()) {
+    f.emitError("--step-lower-sparse: no lowerable loop order with index ")
+        << k << " for result #" << idx << " (" << seen << " found in "
+        << maxTries << " tried; last rejection: " << lastWhy << ")";
+    return false;
+  }
+  for (int v : chosen)
+    orderText += (orderText.empty() ? "" : ",") + ("v" + std::to_string(v));
+  for (auto &[view, t] : L.views)
+    viewsOut.insert(view);
+  return true;
+}
+
 void LowerSparsePass::runOnOperation() {
   ModuleOp module = getOperation();
   if (order < 0) {
@@ -1229,92 +1474,36 @@ void LowerSparsePass::runOnOperation() {
   }
   OpBuilder mb(module.getContext());
   mb.setInsertionPointToEnd(module.getBody());
-  SmallVector<Operation *> toErase;
   bool failedAny = false;
   for (func::FuncOp f : regions) {
-    Lowering L(f.getLoc());
-    L.func = f;
-    for (StringRef v : llvm::split(StringRef(viewsOpt), ','))
-      if (!v.trim().empty())
-        L.viewable.insert(v.trim().str());
     auto ret = dyn_cast<func::ReturnOp>(f.getBody().front().getTerminator());
-    if (!ret || ret.getNumOperands() != 1) {
-      f.emitError("--step-lower-sparse: a fusion region must return one "
-                  "tensor");
+    if (!ret || ret.getNumOperands() == 0) {
+      f.emitError("--step-lower-sparse: a fusion region must return tensors");
       failedAny = true;
       continue;
     }
-    Value result = ret.getOperand(0);
-    auto rt = dyn_cast<RankedTensorType>(result.getType());
-    if (!rt || sparse_tensor::getSparseTensorEncoding(rt)) {
-      f.emitError("--step-lower-sparse: only dense results are lowered "
-                  "(this region returns ")
-          << result.getType() << ")";
-      failedAny = true;
-      continue;
-    }
-    SmallVector<int> outVars;
-    for (int64_t d : rt.getShape())
-      outVars.push_back(L.newVar(d));
-    L.root = L.build(result, outVars);
-    if (!L.root || L.root->leaf) {
-      (L.errorOp ? L.errorOp : f.getOperation())
-              ->emitError("--step-lower-sparse: ")
-          << (L.error.empty() ? "the result is a function argument" : L.error);
-      failedAny = true;
-      continue;
-    }
-    L.numberVars();
-    L.collectEdges();
-    int64_t k = order, seen = 0;
-    uint64_t budget = maxTries;
-    SmallVector<int> chosen;
-    std::string lastWhy;
     std::string name = (f.getSymName() + "_sam").str();
-    func::FuncOp sf;
-    L.enumerate(
-        [&](ArrayRef<int> o) {
-          if (!L.tryOrder(o)) {
-            lastWhy = L.why;
-            return false;
-          }
-          // Emit; an order whose streams come out inconsistent is skipped.
-          sf = mb.create<func::FuncOp>(f.getLoc(), name,
-                                       mb.getFunctionType({}, {}));
-          Block *blk = sf.addEntryBlock();
-          OpBuilder eb = OpBuilder::atBlockEnd(blk);
-          L.b = &eb;
-          L.loc = f.getLoc();
-          L.broken = false;
-          L.valueOf.clear();
-          L.refAt.clear();
-          L.spaccCrd.clear();
-          L.joinedValues.clear();
-          L.views.clear();
-          Value outVals = L.nodeValue(L.top);
-          if (L.broken || seen < k) {
-            if (L.broken)
-              lastWhy = "streams of mismatched structure (not supported)";
-            else
-              ++seen;
-            sf.erase();
-            sf = nullptr;
-            return false;
-          }
-          eb.create<mlir::step::ValWriteOp>(L.loc, outVals, "output");
-          ++seen;
-          chosen.assign(o.begin(), o.end());
-          return true;
-        },
-        budget);
-    if (chosen.empty()) {
-      f.emitError("--step-lower-sparse: no lowerable loop order with index ")
-          << k << " (" << seen << " found in " << int64_t(maxTries)
-          << " tried; last rejection: " << lastWhy << ")";
+    auto sf = mb.create<func::FuncOp>(f.getLoc(), name,
+                                      mb.getFunctionType({}, {}));
+    sf.addEntryBlock();
+    std::string orders;
+    std::set<std::string> views;
+    bool ok = true;
+    // Several results: independent graphs in one function (they run
+    // side by side), written as output0, output1, ...
+    for (unsigned i = 0; ok && i < ret.getNumOperands(); ++i) {
+      std::string out = ret.getNumOperands() == 1 ? std::string("output")
+                                                  : "output" + std::to_string(i);
+      std::string o;
+      ok = lowerResult(f, i, out, sf, order, maxTries, viewsOpt, o, views,
+                       clampOrder);
+      orders += (orders.empty() ? "" : ";") + o;
+    }
+    if (!ok) {
+      sf.erase();
       failedAny = true;
       continue;
     }
-    (void)toErase;
     OpBuilder b = OpBuilder::atBlockEnd(&sf.getBody().front());
     // Streams nobody reads (a scanner's coordinates where only its
     // references are joined, ...) end in a sink.
@@ -1325,16 +1514,13 @@ void LowerSparsePass::runOnOperation() {
           unused.push_back(r);
     });
     for (Value r : unused)
-      b.create<mlir::step::SinkOp>(L.loc, r);
-    b.create<func::ReturnOp>(L.loc);
-    std::string order;
-    for (int v : chosen)
-      order += (order.empty() ? "" : ",") + ("v" + std::to_string(v));
-    sf->setAttr("step.loop_order", b.getStringAttr(order));
-    SmallVector<Attribute> views;
-    for (auto &[view, t] : L.views)
-      views.push_back(b.getStringAttr(view));
-    sf->setAttr("step.views", b.getArrayAttr(views));
+      b.create<mlir::step::SinkOp>(f.getLoc(), r);
+    b.create<func::ReturnOp>(f.getLoc());
+    sf->setAttr("step.loop_order", b.getStringAttr(orders));
+    SmallVector<Attribute> viewAttrs;
+    for (const std::string &v : views)
+      viewAttrs.push_back(b.getStringAttr(v));
+    sf->setAttr("step.views", b.getArrayAttr(viewAttrs));
     if (auto id = f->getAttr("step.fusion_region"))
       sf->setAttr("step.fusion_region", id);
   }

@@ -17,6 +17,8 @@ PACKAGES=(
   libgtest-dev libbenchmark-dev libsystemc-dev
   # step-tune: Gaussian-process surrogate (Eigen), optional MPI back-end
   libeigen3-dev libopenmpi-dev openmpi-bin
+  # step-tune's language-model client (tuner/llm)
+  libcurl4-openssl-dev
 )
 
 missing=()

@@ -8,6 +8,9 @@
 #include "simulator/Engine.h"
 
 #include <algorithm>
+#include <limits>
+
+#include <algorithm>
 #include <sstream>
 
 using namespace step::sim;
@@ -91,6 +94,27 @@ bool Engine::hasRunnableBefore(Time t, int priority) {
   return top.time < t || (top.time == t && top.priority < priority);
 }
 
+void Engine::compactOccupancy() {
+  // A component records changes at or after its own clock, which never
+  // goes back: those before the smallest clock of the unfinished ones are
+  // complete, cycle by cycle.
+  Time bound = std::numeric_limits<Time>::max();
+  for (const Component *c : components)
+    if (!c->finished)
+      bound = std::min(bound, c->now);
+  auto &d = *occupancy;
+  auto mid = std::partition(d.begin(), d.end(),
+                            [&](const auto &x) { return x.first < bound; });
+  std::sort(d.begin(), mid,
+            [](const auto &a, const auto &b) { return a.first < b.first; });
+  for (auto it = d.begin(); it != mid; ++it) {
+    occupancyLive += it->second;
+    if (it + 1 == mid || (it + 1)->first != it->first)
+      occupancyPeak = std::max(occupancyPeak, occupancyLive);
+  }
+  d.erase(d.begin(), mid);
+}
+
 void Engine::run() {
   tasks.clear();
   tasks.reserve(components.size());
@@ -124,6 +148,10 @@ void Engine::run() {
     if (progress && resumptions % progressEvery == 0)
       progress(at, resumptions);
     c->resumeHandle.resume();
+    if (occupancy && occupancy->size() > compactAt) {
+      compactOccupancy();
+      compactAt = std::max<size_t>(size_t(1) << 22, 2 * occupancy->size());
+    }
     Task &task = tasks[index];
     if (!task.done())
       continue;

@@ -46,7 +46,8 @@ def make(args):
     formats = {"adj": "dcsr"}
     # Sparse features (one-hot, bag-of-words) are a sparse input, as in
     # FuseFlow's Table 2 ("ZB lossless (in)").
-    if (x != 0).mean() < 0.5:
+    feature = getattr(args, "feature_format", "auto") or "auto"
+    if feature == "dcsr" or (feature == "auto" and (x != 0).mean() < 0.5):
         formats["x"] = "dcsr"
     formats.update(common.weight_formats(model, args.weight_format))
     return model, inputs, formats

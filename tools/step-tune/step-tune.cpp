@@ -13,6 +13,7 @@
 #include "tuner/Proposer.h"
 #include "tuner/Search.h"
 #include "tuner/Workload.h"
+#include "tuner/llm/LlmProposerAdapter.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -66,11 +67,14 @@ MCTS:
                      appended when it beats the baseline
 Language-model proposer (--proposer llm; the API key is read from the
 environment variable STEP_TUNE_API_KEY and never printed):
-  --llm-url URL      base URL of an OpenAI-compatible server
-  --llm-model NAME   model name
-  --llm-timeout S    seconds per request (default 60)
-  --llm-record FILE  record the exchanges
-  --llm-replay FILE  answer from recorded exchanges instead of a server
+  --llm-url URL      base URL of an OpenAI-compatible server (default
+                     http://127.0.0.1:8080/v1, llama-server; vLLM serves
+                     :8000/v1, Ollama :11434/v1); tuner/llm/README.md
+  --llm-model NAME   model name (default "default")
+  --llm-timeout S    seconds per request (default 60); one retry
+  --llm-record FILE  append every exchange to FILE (JSON lines)
+  --llm-replay FILE  answer from a recording instead of a server; the same
+                     workload, options and --seed replay exactly
 Evolutionary:
   --population N     population size (default 8)
   --elites N         fittest kept each generation (default 2)
@@ -110,6 +114,7 @@ static int fail(const std::string &msg) {
 }
 
 int main(int argc, char **argv) {
+  step::llm::registerLlmProposer();
   std::string workloadName;
   std::map<std::string, std::string> opt = {{"strategy", "mcts"},
                                             {"budget", "64"},
