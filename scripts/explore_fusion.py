@@ -434,6 +434,11 @@ def sweep_one(a, views):
             continue
         res = json.loads(p.stdout.strip().splitlines()[-1])
         r = res["regions"][0]
+        if any(q.get("loop_order") == r["loop_order"] for q in rows):
+            # --step-lower-sparse clamps K to the region's last order.
+            log(f"{tag}: order {k}: same as an earlier one (the lowering accepts "
+                f"orders 0..{k - 1})")
+            break
         rows.append({"inputs": tag, "order": k, "loop_order": r["loop_order"],
                      "cycles": r["cycles"], "flops": r["flops"],
                      "bytes": r["bytes_read"] + r["bytes_written"], "match": res["match"]})

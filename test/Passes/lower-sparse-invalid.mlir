@@ -1,17 +1,33 @@
 // RUN: step-opt %s --split-input-file --step-lower-sparse -verify-diagnostics -o /dev/null
 // Inputs --step-lower-sparse rejects, each with an error naming the cause.
 
-// The result must be dense (the lowering writes values only, no levels).
+// A sparse result must be stored in dimension order (its levels are
+// written as the loops produce them): a CSC result is rejected.
 #CSR = #sparse_tensor.encoding<{ map = (d0, d1) -> (d0 : dense, d1 : compressed) }>
-// expected-error @+1 {{only dense results are lowered}}
-func.func @sparse_result(%A: tensor<4x4xf32, #CSR> loc("A"), %B: tensor<4x4xf32, #CSR> loc("B")) -> tensor<4x4xf32, #CSR> {
-  %e = tensor.empty() : tensor<4x4xf32, #CSR>
-  %r = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]} ins(%A, %B : tensor<4x4xf32, #CSR>, tensor<4x4xf32, #CSR>) outs(%e : tensor<4x4xf32, #CSR>) {
+#CSC = #sparse_tensor.encoding<{ map = (d0, d1) -> (d1 : dense, d0 : compressed) }>
+// expected-error @+1 {{sparse result #0 must be stored in dim order}}
+func.func @csc_result(%A: tensor<4x4xf32, #CSR> loc("A"), %B: tensor<4x4xf32, #CSR> loc("B")) -> tensor<4x4xf32, #CSC> {
+  %e = tensor.empty() : tensor<4x4xf32, #CSC>
+  %r = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]} ins(%A, %B : tensor<4x4xf32, #CSR>, tensor<4x4xf32, #CSR>) outs(%e : tensor<4x4xf32, #CSC>) {
   ^bb0(%a: f32, %b: f32, %o: f32):
     %m = arith.mulf %a, %b : f32
     linalg.yield %m : f32
-  } -> tensor<4x4xf32, #CSR>
-  return %r : tensor<4x4xf32, #CSR>
+  } -> tensor<4x4xf32, #CSC>
+  return %r : tensor<4x4xf32, #CSC>
+}
+
+// -----
+
+// A fusion region must return tensors.
+// expected-error @+1 {{a fusion region must return tensors}}
+func.func @no_result(%A: tensor<4xf32> loc("A")) attributes {step.fusion_region = 0 : i64} {
+  %e = tensor.empty() : tensor<4xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(i) -> (i)>, affine_map<(i) -> (i)>], iterator_types = ["parallel"]} ins(%A : tensor<4xf32>) outs(%e : tensor<4xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %m = arith.addf %a, %a : f32
+    linalg.yield %m : f32
+  } -> tensor<4xf32>
+  return
 }
 
 // -----

@@ -1,6 +1,9 @@
 // RUN: step-opt %s --split-input-file --step-lower-sparse | FileCheck %s
-// An order index beyond the accepted orders is an error naming the index.
-// RUN: not step-opt %s --split-input-file --step-lower-sparse=order=5 -mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=ORDER
+// An order index beyond the accepted orders is an error naming the index
+// with clamp-order=false, and the last accepted order by default.
+// RUN: not step-opt %s --split-input-file --step-lower-sparse="order=5 clamp-order=false" -mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=ORDER
+// RUN: step-opt %s --split-input-file --step-lower-sparse=order=5 | FileCheck %s --check-prefix=CLAMP
+// CLAMP: func.func @spmv_sam() attributes {step.loop_order = "v0,v1"
 // ORDER: error: --step-lower-sparse: no lowerable loop order with index 5
 // (Error cases: lower-sparse-invalid.mlir.)
 
