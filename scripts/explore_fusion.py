@@ -1,0 +1,547 @@
+#!/usr/bin/python3
+"""Fusion-granularity exploration of the sparse models (FuseFlow §8.3, Fig. 12).
+
+usage: explore_fusion.py [--models gcn,graphsage,sae,gpt3_bigbird]
+                         [--datasets karate,cora] [--presets tiny,imagenet]
+                         [--blocks 16,32,64] [--configs unfused,per-layer,full]
+                         [--orders N] [--jobs J] [--out DIR] [--build DIR]
+       explore_fusion.py --order-sweep [--sweep-max K] [--out DIR]
+
+For every model and dataset (GCN and GraphSAGE on graphs, SAE on size
+presets, GPT-3 BigBird on block sizes) and every fusion configuration
+(unfused, per-layer = FuseFlow's "partial", full) it
+
+ 1. imports the model with `frontends/torch/torch-import --fusion CONFIG`;
+ 2. runs FuseFlow's heuristic, `step-opt --step-fusion-estimate`, on the
+    store's model.mlir with the density of every sparse argument computed
+    from the store (P = (nnz / size)^(1/L) for L compressed levels, since
+    the pass applies P to each non-dense level) and parses
+    "module estimate: ops X, bytes Y" and the per-region totals;
+ 3. simulates it with `frontends/torch/run-step --json --orders N` (each
+    region's fastest of N loop orders; output checked against PyTorch).
+
+Units: the estimate counts elements (Passes.td), the simulator bytes and
+FLOPs. est_flops = estimated ops; est_bytes = 4 x estimated elements (fp32);
+sim_bytes = off-chip bytes read + written. Errors are |est - sim| / sim.
+
+Writes (atomically) OUT/fusion.csv with the columns
+model,dataset,config,est_flops,est_bytes,sim_flops,sim_bytes,cycles,
+speedup_vs_unfused then flops_err_pct,bytes_err_pct,orders,match,
+frontend_s,compile_s,est_note,note; OUT/fusion_regions.csv (the same per
+fusion region); est_*_nocopy is the estimate with copy-per-use=false
+(no recomputation of a result used twice); OUT/fusion_<model>.png (speedup bars per dataset and
+config; estimated vs simulated FLOPs and bytes).
+
+A model whose lowering or simulation fails (GPT-3 BigBird until its
+lowering exists) is reported on stderr and appears in the CSV with empty
+simulation columns and the reason in `note`.
+
+Explicit fusion groupings are not explored: torch-import only offers
+unfused / per-layer / full (no custom groups).
+
+--order-sweep: FuseFlow Fig. 18. The per-layer GCN's first layer
+(relu(Â X W1ᵀ + b1), the nested matmul) on karate club, simulated for
+every loop order the lowering accepts (`run-step --order K --orders 1`),
+twice: with adj and x read in storage order only, and with both allowed
+from permuted copies (as the weights always are), which admits more
+orders. Into OUT/fusion_orders.csv and OUT/fusion_orders.png; prints
+best/worst per variant.
+"""
+import argparse
+import concurrent.futures as cf
+import csv
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+IMPORT = os.path.join(REPO, "frontends", "torch", "torch-import")
+RUNSTEP = os.path.join(REPO, "frontends", "torch", "run-step")
+MODELS = os.path.join(REPO, "examples", "sparse_models")
+COLUMNS = ["model", "dataset", "config", "est_flops", "est_bytes", "sim_flops",
+           "sim_bytes", "cycles", "speedup_vs_unfused"]
+EXTRA = ["flops_err_pct", "bytes_err_pct", "est_flops_nocopy", "est_bytes_nocopy",
+         "flops_err_nocopy_pct", "bytes_err_nocopy_pct", "orders", "match", "frontend_s",
+         "compile_s", "est_note", "note"]
+CONFIGS = ["unfused", "per-layer", "full"]
+_lock = threading.Lock()
+
+
+def log(msg):
+    with _lock:
+        print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def run(cmd, timeout=None):
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+
+
+def densities(store):
+    """density=NAME:P for every sparse tensor of the store's manifest."""
+    man = json.load(open(os.path.join(store, "manifest.json")))
+    out = []
+    for name, t in man["tensors"].items():
+        levels = t.get("levels")
+        if t.get("format", "dense") == "dense" or not levels:
+            continue
+        ncomp = sum(1 for lv in levels if lv != "dense")
+        size = float(np.prod(t["shape"]))
+        d = t["nnz"] / size if size else 1.0
+        if ncomp == 0 or d <= 0:
+            continue
+        out.append(f"{name}:{min(1.0, d ** (1.0 / ncomp)):.6g}")
+    return ",".join(out)
+
+
+def estimate(a, store, extra=""):
+    """(ops, elements, {region: (ops, elements)}, note) of the heuristic."""
+    opt = os.path.join(a.build, "bin", "step-opt")
+    mlir = os.path.join(store, "model.mlir")
+    dens = densities(store)
+    note = ""
+    p = run([opt, mlir, f"--step-fusion-estimate={extra}density={dens}", "-o", os.devnull])
+    if p.returncode and "has a cycle" in p.stderr:
+        # Dataflow edges (Alg. 1 step 3) can close a cycle with a sparse
+        # operand's storage order; the lowering reads such operands from
+        # permuted copies instead. Estimate without them.
+        note = "dataflow-edges=false (cycle)"
+        p = run([opt, mlir, f"--step-fusion-estimate={extra}dataflow-edges=false "
+                 f"density={dens}", "-o", os.devnull])
+    if p.returncode:
+        return None, None, {}, "estimate failed: " + p.stderr.strip().splitlines()[-1][:200]
+    text = p.stdout + p.stderr
+    m = re.search(r"module estimate: ops ([0-9.e+-]+), bytes ([0-9.e+-]+)", text)
+    if not m:
+        return None, None, {}, "no 'module estimate' line"
+    regions = {r: (float(o), float(b)) for r, o, b in re.findall(
+        r"total @(\w+): ops ([0-9.e+-]+), bytes ([0-9.e+-]+)", text)}
+    return float(m.group(1)), float(m.group(2)), regions, note
+
+
+def job_args(model, dataset, a):
+    """torch-import model options for one (model, dataset)."""
+    if model in ("gcn", "graphsage"):
+        return [] if dataset == "karate" else ["--graph", graph_store(a, dataset)]
+    if model == "sae":
+        return ["--preset", dataset]
+    if model == "gpt3_bigbird":
+        return ["--block", dataset.removeprefix("block")]
+    raise ValueError(model)
+
+
+_graphs = {}
+
+
+def graph_store(a, dataset):
+    with _lock:
+        if dataset in _graphs:
+            return _graphs[dataset]
+        d = os.path.join(a.work, "graph_" + dataset)
+        p = run([os.path.join(MODELS, "graphs.py"), "--dataset", dataset, "-o", d])
+        if p.returncode:
+            raise RuntimeError(f"graphs.py --dataset {dataset}: {p.stderr.strip()}")
+        _graphs[dataset] = d
+        return d
+
+
+def one(a, model, dataset, config):
+    tag = f"{model}/{dataset}/{config}"
+    row = {"model": model, "dataset": dataset, "config": config, "orders": a.orders}
+    store = os.path.join(a.work, f"{model}_{dataset}_{config}")
+    log(f"{tag}: import")
+    t0 = time.time()
+    p = run([IMPORT, os.path.join(MODELS, model + ".py"), "--fusion", config,
+             "--timing", "-o", store] + job_args(model, dataset, a))
+    row["frontend_s"] = round(time.time() - t0, 3)
+    m = re.search(r"total ([0-9.]+)", p.stderr)
+    row["frontend_trace_ms"] = float(m.group(1)) if m else ""
+    if p.returncode:
+        row["note"] = "import failed: " + p.stderr.strip().splitlines()[-1][:200]
+        log(f"{tag}: {row['note']}")
+        return row, []
+    ops, elems, est_regions, row["est_note"] = estimate(a, store)
+    if ops is not None:
+        row["est_flops"] = ops
+        row["est_bytes"] = 4 * elems
+    # The same heuristic without a copy per use (no recomputation at all):
+    # with the default estimate it brackets what the lowering recomputes.
+    ops_nc, elems_nc, _, _ = estimate(a, store, "copy-per-use=false ")
+    if ops_nc is not None:
+        row["est_flops_nocopy"] = ops_nc
+        row["est_bytes_nocopy"] = 4 * elems_nc
+    log(f"{tag}: simulate (--orders {a.orders})")
+    t0 = time.time()
+    cmd = [RUNSTEP, store, "--json", "--orders", str(a.orders), "--build", a.build,
+           "--timeout", str(a.timeout), "--mem-gb", str(a.mem_gb)]
+    try:
+        p = run(cmd, timeout=a.timeout * a.orders * 20 + 60)
+    except subprocess.TimeoutExpired:
+        p = None
+    sim_s = time.time() - t0
+    regions = []
+    if p is None or p.returncode not in (0, 1) or not p.stdout.strip():
+        msg = "timeout" if p is None else (p.stderr.strip() or f"exit {p.returncode}")
+        lines = [ln for ln in msg.splitlines() if ln.strip()]
+        row["note"] = "run-step failed: " + " | ".join(lines[:3])[:300]
+        log(f"{tag}: SKIPPED ({row['note']})")
+        # The compile time still counts: the lowering alone, as run-step
+        # invokes it (order 0, weights viewable).
+        man = json.load(open(os.path.join(store, "manifest.json")))
+        views = ",".join(x["name"] for x in man.get("arguments", []) if x.get("kind") == "param")
+        t0 = time.time()
+        q = run([os.path.join(a.build, "bin", "step-opt"), os.path.join(store, "model.mlir"),
+                 f"--step-lower-sparse=order=0 views={views}", "--step-insert-broadcast",
+                 "-o", os.devnull])
+        if q.returncode == 0:
+            row["compile_s"] = round(time.time() - t0, 3)
+    else:
+        res = json.loads(p.stdout.strip().splitlines()[-1])
+        tot = res["total"]
+        row.update(sim_flops=tot["flops"], sim_bytes=tot["bytes_read"] + tot["bytes_written"],
+                   cycles=tot["cycles"], match=res["match"],
+                   compile_s=res["compile_seconds"])
+        if not res["match"]:
+            row["note"] = f"output differs from PyTorch (max abs {res['max_abs_error']})"
+        for r in res["regions"]:
+            e = est_regions.get(r["region"], (None, None))
+            regions.append({"model": model, "dataset": dataset, "config": config,
+                            "region": r["region"], "order": r["order"],
+                            "loop_order": r["loop_order"],
+                            "est_flops": e[0], "est_bytes": None if e[1] is None else 4 * e[1],
+                            "sim_flops": r["flops"],
+                            "sim_bytes": r["bytes_read"] + r["bytes_written"],
+                            "cycles": r["cycles"]})
+        log(f"{tag}: cycles {tot['cycles']} ({sim_s:.1f} s)")
+    if not a.keep:
+        shutil.rmtree(store, ignore_errors=True)
+    return row, regions
+
+
+def err(est, sim):
+    if est in (None, "") or sim in (None, "", 0):
+        return ""
+    return round(100.0 * abs(est - sim) / sim, 2)
+
+
+def fmt(v):
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    return "" if v is None else v
+
+
+def read_csv(path):
+    """Rows of an earlier fusion CSV, numbers as numbers (for --merge)."""
+    if not os.path.exists(path):
+        return []
+    out = []
+    for r in csv.DictReader(open(path)):
+        for k, v in r.items():
+            try:
+                r[k] = int(v) if re.fullmatch(r"-?[0-9]+", v) else float(v)
+            except ValueError:
+                r[k] = None if v == "" else v
+        out.append(r)
+    return out
+
+
+def write_csv(path, cols, rows):
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path) or ".", suffix=".tmp")
+    with os.fdopen(fd, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(cols)
+        for r in rows:
+            w.writerow([fmt(r.get(c)) for c in cols])
+    os.replace(tmp, path)
+
+
+def plot(out, model, rows):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    dsets = list(dict.fromkeys(r["dataset"] for r in rows))
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.2))
+    w = 0.8 / len(CONFIGS)
+    for i, c in enumerate(CONFIGS):
+        ys = [next((r.get("speedup_vs_unfused") or 0 for r in rows
+                    if r["dataset"] == d and r["config"] == c), 0) for d in dsets]
+        xs = np.arange(len(dsets)) + i * w
+        ax1.bar(xs, ys, w, label=c)
+        for x, y in zip(xs, ys):
+            ax1.text(x, y, f"{y:.2f}" if y else "n/a", ha="center", va="bottom", fontsize=7)
+    ax1.axhline(1.0, color="gray", lw=0.8)
+    ax1.set_xticks(np.arange(len(dsets)) + w * (len(CONFIGS) - 1) / 2, dsets)
+    ax1.set_ylabel("speedup over unfused (cycles)")
+    ax1.set_title(f"{model}: fusion granularity")
+    ax1.legend(fontsize=8)
+    for key, mk in (("flops", "o"), ("bytes", "s")):
+        pts = [(r[f"sim_{key}"], r[f"est_{key}"]) for r in rows
+               if r.get(f"sim_{key}") and r.get(f"est_{key}")]
+        if pts:
+            ax2.scatter(*zip(*pts), marker=mk, label=key)
+    lim = [v for r in rows for k in ("sim_flops", "est_flops", "sim_bytes", "est_bytes")
+           for v in [r.get(k)] if v]
+    if lim:
+        lo, hi = min(lim) / 2, max(lim) * 2
+        ax2.plot([lo, hi], [lo, hi], color="gray", lw=0.8)
+        ax2.set_xscale("log")
+        ax2.set_yscale("log")
+    ax2.set_xlabel("simulated (FLOPs / bytes)")
+    ax2.set_ylabel("heuristic estimate (ops / 4 x elements)")
+    ax2.set_title("estimate vs simulation (one point per dataset x config)")
+    ax2.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, f"fusion_{model}.png"), dpi=110)
+    plt.close(fig)
+
+
+def explore(a):
+    datasets = {"gcn": a.datasets, "graphsage": a.datasets, "sae": a.presets,
+                "gpt3_bigbird": ["block" + b for b in a.blocks]}
+    jobs = [(m, d, c) for m in a.models for d in datasets[m] for c in a.configs]
+    log(f"{len(jobs)} configurations, {a.jobs} in parallel, --orders {a.orders}")
+    rows, regions = [], []
+    with cf.ThreadPoolExecutor(max_workers=a.jobs) as ex:
+        futs = {ex.submit(one, a, *j): j for j in jobs}
+        for n, f in enumerate(cf.as_completed(futs), 1):
+            r, rg = f.result()
+            rows.append(r)
+            regions += rg
+            log(f"done {n}/{len(jobs)}")
+    if a.merge:
+        old, old_regions = read_csv(os.path.join(a.out, "fusion.csv")), read_csv(
+            os.path.join(a.out, "fusion_regions.csv"))
+        done = set(jobs)
+        keep = lambda r: (r["model"], r["dataset"], r["config"]) not in done  # noqa: E731
+        rows += [r for r in old if keep(r)]
+        regions += [r for r in old_regions if keep(r)]
+        jobs = list(dict.fromkeys(jobs + [(r["model"], r["dataset"], r["config"])
+                                          for r in old]))
+    key = {(m, d, c): i for i, (m, d, c) in enumerate(jobs)}
+    rows.sort(key=lambda r: key[(r["model"], r["dataset"], r["config"])])
+    regions.sort(key=lambda r: key[(r["model"], r["dataset"], r["config"])])
+    for r in rows:
+        base = next((u for u in rows if u["model"] == r["model"] and
+                     u["dataset"] == r["dataset"] and u["config"] == "unfused"), None)
+        r["speedup_vs_unfused"] = None
+        if base and base.get("cycles") and r.get("cycles"):
+            r["speedup_vs_unfused"] = round(base["cycles"] / r["cycles"], 4)
+        r["flops_err_pct"] = err(r.get("est_flops"), r.get("sim_flops"))
+        r["bytes_err_pct"] = err(r.get("est_bytes"), r.get("sim_bytes"))
+        r["flops_err_nocopy_pct"] = err(r.get("est_flops_nocopy"), r.get("sim_flops"))
+        r["bytes_err_nocopy_pct"] = err(r.get("est_bytes_nocopy"), r.get("sim_bytes"))
+    for r in regions:
+        r["flops_err_pct"] = err(r["est_flops"], r["sim_flops"])
+        r["bytes_err_pct"] = err(r["est_bytes"], r["sim_bytes"])
+    os.makedirs(a.out, exist_ok=True)
+    write_csv(os.path.join(a.out, "fusion.csv"), COLUMNS + EXTRA + ["frontend_trace_ms"], rows)
+    write_csv(os.path.join(a.out, "fusion_regions.csv"),
+              ["model", "dataset", "config", "region", "order", "loop_order", "est_flops",
+               "est_bytes", "sim_flops", "sim_bytes", "cycles", "flops_err_pct",
+               "bytes_err_pct"], regions)
+    if not a.no_plots:
+        for m in dict.fromkeys(r["model"] for r in rows):
+            mr = [r for r in rows if r["model"] == m]
+            if any(r.get("cycles") for r in mr):
+                plot(a.out, m, mr)
+    print(f"{'model':<13}{'dataset':<10}{'config':<10}{'cycles':>10}{'speedup':>9}"
+          f"{'FLOPs err%':>12}{'bytes err%':>12}  note")
+    for r in rows:
+        print(f"{r['model']:<13}{r['dataset']:<10}{r['config']:<10}{fmt(r.get('cycles')):>10}"
+              f"{fmt(r.get('speedup_vs_unfused')):>9}{fmt(r.get('flops_err_pct')):>12}"
+              f"{fmt(r.get('bytes_err_pct')):>12}  {r.get('note') or ''}")
+    return 0
+
+
+def layer1_store(a, views):
+    """A store holding only the per-layer GCN's first region on karate
+    (the nested matmul), with its own numpy reference as the output. With
+    `views` the sparse inputs adj and x are marked as parameters, so
+    run-step lets the lowering read them from permuted copies too."""
+    full = os.path.join(a.work, "gcn_karate_per-layer_sweep")
+    p = run([IMPORT, os.path.join(MODELS, "gcn.py"), "--fusion", "per-layer", "-o", full])
+    if p.returncode:
+        sys.exit("explore_fusion: torch-import failed:\n" + p.stderr)
+    man = json.load(open(os.path.join(full, "manifest.json")))
+    r0 = man["regions"][0]
+    src = open(os.path.join(full, man["mlir"])).read()
+    # Keep the module header and the first function only.
+    start = src.index("  func.func @" + r0["func"] + "(")
+    end = src.index("\n  }\n", start) + len("\n  }\n")
+    head = src[:src.index("  func.func @")]
+    store = os.path.join(a.work, "gcn_karate_layer1" + ("_views" if views else ""))
+    shutil.rmtree(store, ignore_errors=True)
+    shutil.copytree(full, store)
+    with open(os.path.join(store, man["mlir"]), "w") as fh:
+        fh.write(head + src[start:end] + "}\n")
+    adj = dense_of(store, man, "adj")
+    x = dense_of(store, man, "x")
+    w = dense_of(store, man, "layer1_linear_weight")
+    b = dense_of(store, man, "layer1_linear_bias")
+    ref = np.maximum(adj @ x @ w.T + b, 0).astype(np.float32)
+    np.save(os.path.join(store, man["tensors"]["output"]["file"]), ref)
+    man["tensors"]["output"]["shape"] = list(ref.shape)
+    man["regions"] = [r0]
+    if views:
+        for arg in man["arguments"]:
+            if arg["name"] in ("adj", "x"):
+                arg["kind"] = "param"
+    json.dump(man, open(os.path.join(store, "manifest.json"), "w"), indent=1)
+    return store
+
+
+def dense_of(store, man, name):
+    t = man["tensors"][name]
+    if t.get("format", "dense") == "dense":
+        return np.load(os.path.join(store, t["file"])).reshape(t["shape"]).astype(np.float64)
+    f = t["files"]
+    vals = np.load(os.path.join(store, f["vals"]))
+    assert t["levels"] == ["compressed", "compressed"], t["levels"]
+    s0 = np.load(os.path.join(store, f["levels"][0]["seg"]))
+    c0 = np.load(os.path.join(store, f["levels"][0]["crd"]))
+    s1 = np.load(os.path.join(store, f["levels"][1]["seg"]))
+    c1 = np.load(os.path.join(store, f["levels"][1]["crd"]))
+    out = np.zeros(t["shape"])
+    for p in range(s0[0], s0[1]):
+        for q in range(s1[p], s1[p + 1]):
+            out[c0[p], c1[q]] = vals[q]
+    return out
+
+
+def sweep_one(a, views):
+    store = layer1_store(a, views)
+    tag = "adj,x permuted copies" if views else "storage order"
+    rows = []
+    for k in range(a.sweep_max):
+        p = run([RUNSTEP, store, "--json", "--order", str(k), "--orders", "1",
+                 "--build", a.build, "--timeout", str(a.timeout)])
+        if p.returncode == 2 and "no lowerable loop order" in p.stderr:
+            log(f"{tag}: order {k}: none (the lowering accepts orders 0..{k - 1})")
+            break
+        if p.returncode not in (0, 1) or not p.stdout.strip():
+            msg = p.stderr.strip().splitlines()
+            rows.append({"inputs": tag, "order": k,
+                         "note": (msg[-1] if msg else f"exit {p.returncode}")[:200]})
+            log(f"{tag}: order {k}: failed ({rows[-1]['note']})")
+            continue
+        res = json.loads(p.stdout.strip().splitlines()[-1])
+        r = res["regions"][0]
+        if any(q.get("loop_order") == r["loop_order"] for q in rows):
+            # --step-lower-sparse clamps K to the region's last order.
+            log(f"{tag}: order {k}: same as an earlier one (the lowering accepts "
+                f"orders 0..{k - 1})")
+            break
+        rows.append({"inputs": tag, "order": k, "loop_order": r["loop_order"],
+                     "cycles": r["cycles"], "flops": r["flops"],
+                     "bytes": r["bytes_read"] + r["bytes_written"], "match": res["match"]})
+        log(f"{tag}: order {k} ({r['loop_order']}): cycles {r['cycles']} match {res['match']}")
+    return rows
+
+
+def order_sweep(a):
+    groups = [sweep_one(a, False), sweep_one(a, True)]
+    os.makedirs(a.out, exist_ok=True)
+    write_csv(os.path.join(a.out, "fusion_orders.csv"),
+              ["inputs", "order", "loop_order", "cycles", "flops", "bytes", "match", "note"],
+              groups[0] + groups[1])
+    status = 0
+    for rows in groups:
+        ok = [r for r in rows if r.get("cycles")]
+        if not ok:
+            print("no order ran")
+            status = 1
+            continue
+        best = min(ok, key=lambda r: r["cycles"])
+        worst = max(ok, key=lambda r: r["cycles"])
+        print(f"{rows[0]['inputs']}: {len(ok)} orders simulated ({len(rows) - len(ok)} failed): "
+              f"best order {best['order']} ({best['loop_order']}) {best['cycles']} cycles, "
+              f"worst order {worst['order']} ({worst['loop_order']}) {worst['cycles']} cycles, "
+              f"worst/best {worst['cycles'] / best['cycles']:.2f}x")
+    if not a.no_plots:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
+        for ax, rows in zip(axes, groups):
+            ok = [r for r in rows if r.get("cycles")]
+            if not ok:
+                continue
+            ax.bar([f"{r['order']}\n{r['loop_order']}" for r in ok], [r["cycles"] for r in ok])
+            ax.set_yscale("log")
+            ax.set_xlabel("order index K / loop order (variables v0..)")
+            ratio = max(r["cycles"] for r in ok) / min(r["cycles"] for r in ok)
+            ax.set_title(f"{rows[0]['inputs']}: worst/best {ratio:.1f}x", fontsize=10)
+            ax.tick_params(axis="x", labelsize=7)
+        axes[0].set_ylabel("cycles")
+        fig.suptitle("GCN layer 1, relu(Â·X·W1ᵀ + b1), on karate club: dataflow orders")
+        fig.tight_layout()
+        fig.savefig(os.path.join(a.out, "fusion_orders.png"), dpi=110)
+        plt.close(fig)
+    return status
+
+
+def main():
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n")[0],
+        epilog=__doc__.split("\n", 2)[2], formatter_class=argparse.RawDescriptionHelpFormatter)
+    lst = lambda s: [x for x in s.split(",") if x]  # noqa: E731
+    ap.add_argument("--models", type=lst, default=["gcn", "graphsage", "sae", "gpt3_bigbird"],
+                    help="comma-separated: gcn, graphsage, sae, gpt3_bigbird")
+    ap.add_argument("--datasets", type=lst, default=["karate", "cora"],
+                    help="graphs for gcn/graphsage (karate, or a graphs.py dataset)")
+    ap.add_argument("--presets", type=lst, default=["tiny", "imagenet"],
+                    help="SAE presets (sae.py --preset)")
+    ap.add_argument("--blocks", type=lst, default=["16", "32", "64"],
+                    help="GPT-3 BigBird block sizes")
+    ap.add_argument("--configs", type=lst, default=CONFIGS,
+                    help="fusion configurations (torch-import --fusion)")
+    ap.add_argument("--orders", type=int, default=8,
+                    help="loop orders tried per region (run-step --orders)")
+    ap.add_argument("--jobs", type=int, default=2, help="configurations run in parallel")
+    ap.add_argument("--timeout", type=float, default=600,
+                    help="seconds per simulation of one order (run-step --timeout)")
+    ap.add_argument("--mem-gb", type=float, default=6,
+                    help="address-space limit per simulation (run-step --mem-gb)")
+    ap.add_argument("--out", default=os.path.join(REPO, "results"))
+    ap.add_argument("--build", default=os.path.join(REPO, "build"))
+    ap.add_argument("--work", help="scratch directory (default: a temporary one)")
+    ap.add_argument("--keep", action="store_true", help="keep the stores under --work")
+    ap.add_argument("--no-plots", action="store_true")
+    ap.add_argument("--merge", action="store_true",
+                    help="keep the rows of OUT/fusion.csv that this run does not redo "
+                         "(speedups and plots are recomputed over all rows)")
+    ap.add_argument("--order-sweep", action="store_true",
+                    help="the dataflow-order sweep (Fig. 18) instead of the exploration")
+    ap.add_argument("--sweep-max", type=int, default=64,
+                    help="highest order index tried by --order-sweep, exclusive")
+    a = ap.parse_args()
+    for m in a.models:
+        if m not in ("gcn", "graphsage", "sae", "gpt3_bigbird"):
+            ap.error(f"unknown model '{m}'")
+    for c in a.configs:
+        if c not in CONFIGS:
+            ap.error(f"unknown configuration '{c}' (explicit groups are not supported "
+                     "by torch-import)")
+    for tool in ("step-opt", "step-sim"):
+        if not os.access(os.path.join(a.build, "bin", tool), os.X_OK):
+            ap.error(f"{a.build}/bin/{tool} not found: build first")
+    tmp = a.work is None
+    a.work = a.work or tempfile.mkdtemp(prefix="explore-fusion-")
+    os.makedirs(a.work, exist_ok=True)
+    try:
+        return order_sweep(a) if a.order_sweep else explore(a)
+    finally:
+        if tmp and not a.keep:
+            shutil.rmtree(a.work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
