@@ -76,6 +76,9 @@ CONFIGS = ["unfused", "per-layer", "full"]
 _lock = threading.Lock()
 
 
+GPT3_SIZE = {"seq": 0, "hidden": 0}
+
+
 def log(msg):
     with _lock:
         print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
@@ -134,7 +137,12 @@ def job_args(model, dataset, a):
     if model == "sae":
         return ["--preset", dataset]
     if model == "gpt3_bigbird":
-        return ["--block", dataset.removeprefix("block")]
+        extra = []
+        if GPT3_SIZE["seq"]:
+            extra += ["--seq", str(GPT3_SIZE["seq"])]
+        if GPT3_SIZE["hidden"]:
+            extra += ["--hidden", str(GPT3_SIZE["hidden"])]
+        return ["--block", dataset.removeprefix("block").split("-")[0]] + extra
     raise ValueError(model)
 
 
@@ -305,7 +313,9 @@ def plot(out, model, rows):
 
 def explore(a):
     datasets = {"gcn": a.datasets, "graphsage": a.datasets, "sae": a.presets,
-                "gpt3_bigbird": ["block" + b for b in a.blocks]}
+                "gpt3_bigbird": ["block" + b + (f"-seq{a.gpt3_seq}" if a.gpt3_seq else "")
+                                 + (f"-hidden{a.gpt3_hidden}" if a.gpt3_hidden else "")
+                                 for b in a.blocks]}
     jobs = [(m, d, c) for m in a.models for d in datasets[m] for c in a.configs]
     log(f"{len(jobs)} configurations, {a.jobs} in parallel, --orders {a.orders}")
     rows, regions = [], []
@@ -499,6 +509,11 @@ def main():
                     help="graphs for gcn/graphsage (karate, or a graphs.py dataset)")
     ap.add_argument("--presets", type=lst, default=["tiny", "imagenet"],
                     help="SAE presets (sae.py --preset)")
+    ap.add_argument("--gpt3-seq", type=int, default=0,
+                    help="GPT-3 sequence length (default: the model's 1024; scalar SAM "
+                         "streams make 1024 x 768 hours long: use e.g. 64)")
+    ap.add_argument("--gpt3-hidden", type=int, default=0,
+                    help="GPT-3 hidden size (64 per head; default the model's 768)")
     ap.add_argument("--blocks", type=lst, default=["16", "32", "64"],
                     help="GPT-3 BigBird block sizes")
     ap.add_argument("--configs", type=lst, default=CONFIGS,
@@ -523,6 +538,7 @@ def main():
     ap.add_argument("--sweep-max", type=int, default=64,
                     help="highest order index tried by --order-sweep, exclusive")
     a = ap.parse_args()
+    GPT3_SIZE["seq"], GPT3_SIZE["hidden"] = a.gpt3_seq, a.gpt3_hidden
     for m in a.models:
         if m not in ("gcn", "graphsage", "sae", "gpt3_bigbird"):
             ap.error(f"unknown model '{m}'")
