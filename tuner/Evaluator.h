@@ -78,6 +78,13 @@ struct ArchLimits {
 void classify(Metrics &m, const ArchLimits &limits);
 /// Parses step-sim --stats json into `m` (not yet classified).
 bool parseSimStats(const std::string &json, Metrics &m, std::string &error);
+/// Parses frontends/torch/run-step --json into `m` (not yet classified):
+/// total cycles, off-chip bytes and FLOPs; the largest region peak on-chip
+/// and allocated FLOPs/cycle (regions run one after another); the busiest
+/// operators weighted by their region's share of the cycles; the pressure
+/// from the busiest operator of the region with the most cycles. A result
+/// that differs from PyTorch's is infeasible.
+bool parseRunStepJson(const std::string &json, Metrics &m, std::string &error);
 
 class Evaluator {
 public:
@@ -106,6 +113,15 @@ public:
 
 private:
   Metrics run(const Schedule &s);
+  /// Runs `c.setup` once per distinct setup command (later calls return the
+  /// first outcome); false and `error` when it failed.
+  bool ensureSetup(const Commands &c, std::string &error);
+  /// `args` with work files (Commands::workFiles) in the work directory and
+  /// the program resolved (bare name: the tools directory).
+  std::vector<std::string> localArgs(const Commands &c,
+                                     std::vector<std::string> args) const;
+  std::mutex setupMutex;
+  std::map<std::string, std::string> setups; ///< setup command -> error
   const Workload &workload;
   ArchLimits limits;
   std::string toolsDir, cacheFile, workDir;

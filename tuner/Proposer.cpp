@@ -70,6 +70,10 @@ public:
     auto add = [&](Transformation t) {
       if (out.size() >= ctx.count || t.value == s[t.param])
         return;
+      // A parameter that does not change this schedule's program (a loop
+      // order of a region its fusion plan lacks) would be a no-op.
+      if (!ctx.workload->active(s, t.param))
+        return;
       if (std::find(out.begin(), out.end(), t) != out.end() ||
           std::find(ctx.tried.begin(), ctx.tried.end(), t) != ctx.tried.end())
         return;

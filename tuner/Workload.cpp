@@ -1,4 +1,4 @@
-//===- Workload.cpp - the MoE and attention schedule spaces ---------------===//
+//===- Workload.cpp - the MoE, attention and GCN schedule spaces ----------===//
 //
 // Each parameter is one existing builder or pass option; the values are the
 // ones the option accepts for the layer (tile_f divides the intermediate
@@ -39,9 +39,11 @@ std::string Commands::shell() const {
   std::string out;
   if (!setup.empty())
     out += join(setup) + " && ";
-  out += join(gen) + " | " + join(opt) + " -o schedule.mlir && ";
+  if (!gen.empty())
+    out += join(gen) + " | " + join(opt) + " -o schedule.mlir && ";
   std::vector<std::string> s = sim;
-  s[simGraphArg] = "schedule.mlir";
+  if (simGraphArg < s.size())
+    s[simGraphArg] = "schedule.mlir";
   return out + join(s);
 }
 
@@ -233,6 +235,7 @@ public:
       c.opt = {"step-opt",
                "--step-parallelize=regions=" + r + " strategy=" + strategy};
     c.sim = {"step-sim", "GRAPH", "--arch", arch, "--bind", "kv_lens=kv.npy"};
+    c.workFiles = {"kv.npy"};
     return c;
   }
 
@@ -249,6 +252,133 @@ private:
   std::string root, batches, batchId;
   int batch, maxKv;
   Space sp;
+};
+
+/// The 2-layer GCN of examples/sparse_models/gcn.py on Zachary's karate
+/// club graph, through the sparse-fusion lowering: the fusion plan of
+/// torch-import and, per fusion region, the loop order index of
+/// --step-lower-sparse (run-step --region-orders). Built once per fusion
+/// plan (the tensor store is the setup's output), simulated by run-step,
+/// region after region, with the values checked against PyTorch.
+class GcnWorkload : public Workload {
+public:
+  GcnWorkload(const WorkloadOptions &o) : root(o.sourceRoot) {
+    arch = o.arch.empty() ? root + "/arch/sn40l_like.pbtxt" : o.arch;
+    if (!o.toolsDir.empty()) {
+      std::string t = o.toolsDir;
+      while (t.size() > 1 && t.back() == '/')
+        t.pop_back();
+      size_t slash = t.rfind('/');
+      build = slash == std::string::npos ? "." : t.substr(0, slash);
+    }
+    Param fusion = ordinal("fusion", {"unfused", "per-layer", "full"},
+                           "fusion plan (torch-import --fusion): every op "
+                           "its own region (8), one region per layer (2), "
+                           "one region for the model (1)");
+    // Fusing more keeps intermediates (A.X, the hidden layer) out of
+    // memory: fewer tensors written and read back. A fused expression
+    // recomputes every use of a shared subexpression (step-lower-sparse
+    // inlines them): more work per output element.
+    hint(fusion, Pressure::OffChip, +1);
+    hint(fusion, Pressure::Stall, +1);
+    hint(fusion, Pressure::Compute, -1);
+    // The regions with more than one accepted loop order (step-opt
+    // --step-lower-sparse=order=K on the karate model, counted per region:
+    // unfused r1, r4, r5 have 2, r7 (log_softmax) 24; per-layer r0 3, r1
+    // over 1000; full r0 over 1000), at most the first 8 of each. Regions
+    // with one order have no parameter.
+    addOrder(0, "r1", 2, "unfused: loop order of r1 (layer 1's "
+                                 "linear product)");
+    addOrder(0, "r4", 2, "unfused: loop order of r4 (A.H)");
+    addOrder(0, "r5", 2, "unfused: loop order of r5 (layer 2's "
+                                 "linear product)");
+    addOrder(0, "r7", 8, "unfused: loop order of r7 (log_softmax)");
+    addOrder(1, "r0", 3, "per-layer: loop order of r0 (layer 1)");
+    addOrder(1, "r1", 8, "per-layer: loop order of r1 (layer 2 "
+                                 "and log_softmax)");
+    addOrder(2, "r0", 8, "full: loop order of the one region");
+    sp.params.insert(sp.params.begin(), fusion);
+  }
+
+  std::string kind() const override { return "gcn"; }
+  const Space &space() const override { return sp; }
+  // FuseFlow's unfused op list, every region in its first accepted order.
+  Schedule baseline() const override {
+    return Schedule(sp.params.size(), 0);
+  }
+  Schedule canonical(const Schedule &s) const override {
+    Schedule c = s;
+    for (size_t p = 1; p < c.size(); ++p)
+      if (!active(s, static_cast<int>(p)))
+        c[p] = 0;
+    return c;
+  }
+  bool active(const Schedule &s, int param) const override {
+    return param == 0 || owner[param - 1].fusion == s[0];
+  }
+
+  Commands commands(const Schedule &s) const override {
+    const std::string &mode = sp.params[0].values[s[0]];
+    std::string store = "gcn-" + mode;
+    Commands c;
+    c.setup = {root + "/frontends/torch/torch-import",
+               root + "/examples/sparse_models/gcn.py",
+               "--fusion",
+               mode,
+               "-o",
+               store};
+    std::string orders;
+    for (size_t p = 1; p < s.size(); ++p)
+      if (active(s, static_cast<int>(p)))
+        orders += (orders.empty() ? "" : ",") + owner[p - 1].region + "=" +
+                  sp.params[p].values[s[p]];
+    c.sim = {root + "/frontends/torch/run-step", store, "--region-orders",
+             orders};
+    if (!build.empty())
+      c.sim.insert(c.sim.end(), {"--build", build});
+    c.sim.insert(c.sim.end(), {"--arch", arch});
+    c.simGraphArg = Commands::kNoGraph;
+    c.workFiles = {store};
+    c.statsArgs = {"--json"};
+    c.stats = Commands::Stats::RunStep;
+    return c;
+  }
+
+  std::string summary() const override {
+    return "2-layer GCN (Kipf & Welling, hidden 16; examples/sparse_models/"
+           "gcn.py) on Zachary's karate club graph (34 nodes, normalized "
+           "adjacency stored DCSR, one-hot features), imported by "
+           "torch-import with a fusion plan and lowered region by region "
+           "to SAM streams by step-lower-sparse with a loop order per "
+           "region; regions run one after the other (their cycles add, "
+           "results go through memory), values checked against PyTorch.";
+  }
+
+private:
+  struct Owner {
+    int fusion;         ///< value index of `fusion`
+    std::string region; ///< rN of run-step --region-orders
+  };
+  void addOrder(int f, std::string region, int count, std::string help) {
+    Param p;
+    p.name = (f == 0 ? "unfused_" : f == 1 ? "perlayer_" : "full_") + region;
+    p.kind = Param::Kind::Categorical;
+    for (int k = 0; k < count; ++k)
+      p.values.push_back(std::to_string(k));
+    p.help = std::move(help) + " (--step-lower-sparse order=K)";
+    // A loop order decides which operand drives the traversal and how
+    // often the others are re-read or located: no direction is known,
+    // another order is worth trying under any pressure.
+    hint(p, Pressure::OffChip, 1);
+    hint(p, Pressure::Compute, 1);
+    hint(p, Pressure::Stall, 1);
+    sp.params.push_back(p);
+    owner.push_back({f, std::move(region)});
+  }
+
+  std::string root, build;
+  Space sp;
+  std::vector<Owner> owner; ///< per order parameter (params[1..])
 };
 
 } // namespace
@@ -272,7 +402,9 @@ std::unique_ptr<Workload> createWorkload(const std::string &name,
     }
     return std::make_unique<AttentionWorkload>(options);
   }
-  error = "unknown workload '" + name + "' (expected moe or attention)";
+  if (name == "gcn")
+    return std::make_unique<GcnWorkload>(options);
+  error = "unknown workload '" + name + "' (expected moe, attention or gcn)";
   return nullptr;
 }
 

@@ -29,10 +29,11 @@
 
 using namespace step::tune;
 
-static const char *kUsage = R"(usage: step-tune moe|attention [options]
+static const char *kUsage = R"(usage: step-tune moe|attention|gcn [options]
 
 Searches the schedule space of a layer and prints the best schedule as the
-step-gen | step-opt + step-sim command line that reproduces it. Every
+step-gen | step-opt + step-sim command line (gcn: torch-import + run-step)
+that reproduces it. Every
 schedule is simulated by the built tools (next to step-tune, or --tools);
 a schedule is never simulated twice, and the budget counts the distinct
 schedules a run evaluates (the baseline schedule is always sample 1).
@@ -45,6 +46,12 @@ Workloads (tuner/README.md lists their parameters):
   attention  attention decode over an Azure-trace batch of KV lengths:
              strategy (coarse|interleaved|dynamic), regions, tile_n,
              channel_depth, compute_bw
+  gcn        2-layer GCN on the karate club graph through the sparse-fusion
+             lowering (needs python3-torch): fusion (unfused|per-layer|
+             full) and the loop order of each region that has several
+             (unfused_r1 ... full_r0); built by frontends/torch/torch-import
+             once per fusion plan, simulated by frontends/torch/run-step
+             (--batch is ignored)
 
 Search:
   --strategy S       mcts (default), random, evolutionary, bo, exhaustive
@@ -174,7 +181,7 @@ int main(int argc, char **argv) {
     workloadName = a;
   }
   if (workloadName.empty())
-    return fail("no workload: expected moe or attention (see --help)");
+    return fail("no workload: expected moe, attention or gcn (see --help)");
 
   auto integer = [&](const char *name, long long lo, long long &out) {
     const std::string &v = opt[name];
@@ -240,7 +247,14 @@ int main(int argc, char **argv) {
                 "STEP_TUNE_MPI with OpenMPI installed)");
 #endif
 
+  std::string tools = opt["tools"];
+  if (tools.empty()) {
+    std::string exe = llvm::sys::fs::getMainExecutable(
+        argv[0], reinterpret_cast<void *>(&fail));
+    tools = llvm::sys::path::parent_path(exe).str();
+  }
   WorkloadOptions wo;
+  wo.toolsDir = tools;
   wo.sourceRoot = opt["root"];
   wo.arch = opt["arch"];
   wo.batch = static_cast<int>(batch);
@@ -266,12 +280,6 @@ int main(int argc, char **argv) {
       return fail(error);
   }
 
-  std::string tools = opt["tools"];
-  if (tools.empty()) {
-    std::string exe = llvm::sys::fs::getMainExecutable(
-        argv[0], reinterpret_cast<void *>(&fail));
-    tools = llvm::sys::path::parent_path(exe).str();
-  }
   for (const char *t : {"step-gen", "step-opt", "step-sim", "step-trace"})
     if (!llvm::sys::fs::can_execute(tools + "/" + t))
       return fail(std::string("no ") + t + " in " + tools +
@@ -410,7 +418,8 @@ int main(int argc, char **argv) {
   std::string pipeline;
   for (size_t i = 1; i < cmd.opt.size(); ++i)
     pipeline += (i > 1 ? " " : "") + shellQuote(cmd.opt[i]);
-  printf("best pipeline: %s\n", pipeline.c_str());
+  if (!pipeline.empty())
+    printf("best pipeline: %s\n", pipeline.c_str());
   printf("best command: %s\n", cmd.shell().c_str());
   if (!opt["memory"].empty() && best->metrics.cycles < harness.baselineCycles &&
       !result.sequence.empty())

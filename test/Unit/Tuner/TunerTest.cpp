@@ -431,3 +431,104 @@ TEST(Memory, AppendsAndReadsPerKind) {
   EXPECT_TRUE(loadMemory(file, "gcn").empty());
   std::remove(file.c_str());
 }
+
+TEST(Gcn, SpaceCanonicalFormAndCommands) {
+  WorkloadOptions o;
+  o.sourceRoot = "/src";
+  o.toolsDir = "/b/bin";
+  std::string err;
+  auto w = createWorkload("gcn", o, err);
+  ASSERT_TRUE(w) << err;
+  const Space &sp = w->space();
+  ASSERT_EQ(sp.params.size(), 8u);
+  EXPECT_EQ(sp.params[0].name, "fusion");
+  // 3 fusion plans x the order parameters of all of them; 64 + 24 + 8
+  // distinct programs.
+  EXPECT_EQ(sp.size(), 3u * 2 * 2 * 2 * 8 * 3 * 8 * 8);
+  EXPECT_EQ(w->baseline(), Schedule(8, 0));
+  // per-layer: only perlayer_r0/r1 are active; the others canonicalize to 0.
+  Schedule s = {1, 1, 1, 1, 5, 2, 7, 3};
+  EXPECT_FALSE(w->active(s, 1));
+  EXPECT_TRUE(w->active(s, 5));
+  EXPECT_TRUE(w->active(s, 6));
+  EXPECT_FALSE(w->active(s, 7));
+  Schedule c = w->canonical(s);
+  EXPECT_EQ(c, (Schedule{1, 0, 0, 0, 0, 2, 7, 0}));
+  Commands cmd = w->commands(c);
+  EXPECT_TRUE(cmd.gen.empty());
+  EXPECT_EQ(cmd.stats, Commands::Stats::RunStep);
+  EXPECT_EQ(cmd.workFiles, std::vector<std::string>{"gcn-per-layer"});
+  EXPECT_EQ(cmd.shell(),
+            "/src/frontends/torch/torch-import "
+            "/src/examples/sparse_models/gcn.py --fusion per-layer -o "
+            "gcn-per-layer && /src/frontends/torch/run-step gcn-per-layer "
+            "--region-orders r0=2,r1=7 --build /b --arch "
+            "/src/arch/sn40l_like.pbtxt");
+  // The heuristic proposer never steps an inactive parameter.
+  auto p = createProposer("heuristic", {}, err);
+  ASSERT_TRUE(p);
+  std::mt19937_64 rng(3);
+  ProposalContext ctx;
+  ctx.workload = w.get();
+  ctx.count = 40;
+  ScheduleView cur;
+  cur.schedule = c;
+  cur.metrics.feasible = true;
+  cur.metrics.cycles = 100;
+  cur.metrics.pressure = Pressure::OffChip;
+  ctx.lineage = {cur};
+  std::vector<std::string> out = p->propose(ctx, rng);
+  ASSERT_FALSE(out.empty());
+  // Off-chip pressure: fuse more first.
+  EXPECT_EQ(out[0], "fusion=full");
+  for (const std::string &t : out)
+    EXPECT_TRUE(t.rfind("fusion", 0) == 0 || t.rfind("perlayer_", 0) == 0)
+        << t;
+}
+
+TEST(Gcn, RunStepJsonMetrics) {
+  // Two regions; the second has the most cycles and a busy scanner.
+  const char *json = R"({"total": {"cycles": 1000, "flops": 500,
+    "bytes_read": 300, "bytes_written": 100}, "match": true,
+    "regions": [
+     {"region": "r0_a", "cycles": 200, "order": 1, "peak_onchip_bytes": 70,
+      "allocated_flops_per_cycle": 10,
+      "busiest": [{"kind": "map", "busy": 1.0, "stalled": 0.0}]},
+     {"region": "r1_b", "cycles": 800, "order": 0, "peak_onchip_bytes": 50,
+      "allocated_flops_per_cycle": 30,
+      "busiest": [{"kind": "fiber_lookup", "busy": 0.9, "stalled": 0.1},
+                  {"kind": "reduce", "busy": 0.5, "stalled": 0.0}]}]})";
+  Metrics m;
+  std::string err;
+  ASSERT_TRUE(parseRunStepJson(json, m, err)) << err;
+  EXPECT_TRUE(m.feasible);
+  EXPECT_EQ(m.cycles, 1000);
+  EXPECT_EQ(m.offchipBytes, 400);
+  EXPECT_EQ(m.onchipBytes, 70);
+  EXPECT_DOUBLE_EQ(m.allocatedFlops, 30);
+  EXPECT_DOUBLE_EQ(m.achievedFlops, 0.5);
+  EXPECT_EQ(m.pressure, Pressure::OffChip);
+  ASSERT_EQ(m.hottest.size(), 3u);
+  EXPECT_EQ(m.hottest[0].kind, "fiber_lookup");
+  EXPECT_DOUBLE_EQ(m.hottest[0].utilization, 0.72);
+  EXPECT_EQ(m.hottest[0].location, "@r1_b_sam (order 0, 80% of the cycles)");
+  EXPECT_EQ(m.hottest[1].kind, "reduce");
+  EXPECT_EQ(m.hottest[2].kind, "map");
+  // Arithmetic busiest in the biggest region: compute; idle: stall.
+  std::string compute = json;
+  compute.replace(compute.find("fiber_lookup"), 12, "spacc");
+  ASSERT_TRUE(parseRunStepJson(compute, m, err));
+  EXPECT_EQ(m.pressure, Pressure::Compute);
+  std::string idle = json;
+  idle.replace(idle.find("0.9"), 3, "0.2");
+  ASSERT_TRUE(parseRunStepJson(idle, m, err));
+  EXPECT_EQ(m.pressure, Pressure::Stall);
+  // Values that differ from PyTorch's: infeasible with the reason.
+  std::string differ = json;
+  differ.replace(differ.find("\"match\": true"), 13, "\"match\": false");
+  ASSERT_TRUE(parseRunStepJson(differ, m, err));
+  EXPECT_FALSE(m.feasible);
+  EXPECT_NE(m.reason.find("differs from PyTorch"), std::string::npos);
+  EXPECT_FALSE(parseRunStepJson("{\"regions\": []}", m, err));
+  EXPECT_FALSE(parseRunStepJson("not json", m, err));
+}
