@@ -118,7 +118,6 @@ struct Node {
   // Scope (filled per order).
   SmallVector<int> W, It;
   SmallVector<struct Level *> lv; // per It entry
-  Node *parent = nullptr;
 };
 
 struct Participant {
@@ -437,7 +436,6 @@ struct Lowering {
       Node *c = build(operand->get(), cv);
       if (!c)
         return nullptr;
-      c->parent = n;
       n->slots.push_back(c);
     }
     // Merge contraction factors (the fused Einsum of a matmul chain).
@@ -455,7 +453,6 @@ struct Lowering {
               return mk(BExpr::Mul, inner(f->a), inner(f->b));
             auto s = mk(BExpr::Slot);
             s->slot = slots.size();
-            c->slots[f->slot]->parent = n;
             slots.push_back(c->slots[f->slot]);
             return s;
           };
@@ -789,7 +786,7 @@ struct Lowering {
     return r;
   }
 
-  bool planJoins() {
+  void planJoins() {
     for (auto &lp : levels) {
       Level *l = lp.get();
       l->parts.clear();
@@ -801,7 +798,6 @@ struct Lowering {
         l->join = u;
       }
     }
-    return true;
   }
 
   Node *top = nullptr; // the result: an identity node above the root
@@ -822,7 +818,6 @@ struct Lowering {
       top->body = e;
       top->slots.push_back(root);
       top->outVars = root->outVars;
-      root->parent = top;
     }
     top->W = sorted(SmallVector<int>(root->outVars.begin(),
                                      root->outVars.end()));
@@ -849,7 +844,8 @@ struct Lowering {
           return false;
         }
     }
-    return planJoins();
+    planJoins();
+    return true;
   }
 
   //--- emission -------------------------------------------------------------
@@ -932,14 +928,12 @@ struct Lowering {
 
   /// Scans storage level `lvl` of leaf `t` (level `viewLevelOfDim` of its
   /// view) under the reference at `up`.
-  std::pair<Value, Value> scan(Node *t, Node *user, unsigned lvl, Level *up,
-                               Level *here) {
+  std::pair<Value, Value> scan(Node *t, Node *user, unsigned lvl, Level *up) {
     Value parent = leafRef(t, user, up);
     unsigned dim = t->lvlToDim[lvl];
     int64_t size = t->shape[dim];
     std::string name = viewName(t);
     unsigned mode = viewLevelOfDim(t, dim);
-    (void)here;
     if (t->compressed[lvl]) {
       auto op = b->create<mlir::step::FiberLookupOp>(
           loc, parent, name, mode, "compressed", IntegerAttr(),
@@ -1000,7 +994,6 @@ struct Lowering {
   struct Joined {
     Value crd;
     std::vector<std::pair<int, Value>> refs; // participant -> ref/values
-    bool dense = false;
   };
 
   /// The coordinate and reference stream a single participant offers.
@@ -1010,7 +1003,7 @@ struct Lowering {
       return {spaccCrd.at(p.node), vals};
     }
     int lvl = leafLevelOf(p.node, l->var);
-    return scan(p.node, p.user, lvl, l->up, l);
+    return scan(p.node, p.user, lvl, l->up);
   }
 
   bool isDenseLeafPart(Level *l, int i) {
@@ -1026,7 +1019,6 @@ struct Lowering {
       auto [c, r] = offer(l, l->parts[e.part]);
       j.crd = c;
       j.refs.push_back({e.part, r});
-      j.dense = isDenseLeafPart(l, e.part);
       return j;
     }
     if (e.kind == JExpr::Uni)
@@ -1050,7 +1042,6 @@ struct Lowering {
       Joined first = emitJoin(l, JExpr{JExpr::Part, denseParts[0], {}});
       for (unsigned i = 1; i < denseParts.size(); ++i)
         first = locateInto(l, first, denseParts[i]);
-      first.dense = true;
       return first;
     }
     Joined r = sparse.size() == 1 ? sparse[0] : joinAll(e.kind, sparse);
@@ -1162,7 +1153,6 @@ struct Lowering {
     }
     for (unsigned i = 1; i < dense.size(); ++i)
       j = locateInto(l, j, dense[i]);
-    j.dense = true;
     return j;
   }
 
@@ -1393,7 +1383,6 @@ static bool lowerResult(func::FuncOp f, unsigned idx, StringRef outName,
     copy->body = e;
     copy->slots.push_back(L.root);
     copy->outVars = outVars;
-    L.root->parent = copy;
     L.root = copy;
   }
   L.numberVars();

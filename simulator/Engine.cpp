@@ -8,9 +8,6 @@
 #include "simulator/Engine.h"
 
 #include <algorithm>
-#include <limits>
-
-#include <algorithm>
 #include <sstream>
 
 using namespace step::sim;
@@ -94,30 +91,6 @@ bool Engine::hasRunnableBefore(Time t, int priority) {
   return top.time < t || (top.time == t && top.priority < priority);
 }
 
-void Engine::compactOccupancy() {
-  // Every future change is recorded during a resumption, at or after the
-  // resumed component's clock, which is at least the time it was queued
-  // at; a component that waits is only woken by another one, at or after
-  // that one's clock. So nothing can still be recorded before the earliest
-  // queued resumption: the changes before it are complete, cycle by cycle.
-  Time bound = std::numeric_limits<Time>::max();
-  for (const Component *c : runnable)
-    bound = std::min(bound, c->now);
-  if (!ready.empty())
-    bound = std::min(bound, ready.top().time);
-  auto &d = *occupancy;
-  auto mid = std::partition(d.begin(), d.end(),
-                            [&](const auto &x) { return x.first < bound; });
-  std::sort(d.begin(), mid,
-            [](const auto &a, const auto &b) { return a.first < b.first; });
-  for (auto it = d.begin(); it != mid; ++it) {
-    occupancyLive += it->second;
-    if (it + 1 == mid || (it + 1)->first != it->first)
-      occupancyPeak = std::max(occupancyPeak, occupancyLive);
-  }
-  d.erase(d.begin(), mid);
-}
-
 void Engine::run() {
   tasks.clear();
   tasks.reserve(components.size());
@@ -151,10 +124,6 @@ void Engine::run() {
     if (progress && resumptions % progressEvery == 0)
       progress(at, resumptions);
     c->resumeHandle.resume();
-    if (occupancy && occupancy->size() > compactAt) {
-      compactOccupancy();
-      compactAt = std::max<size_t>(size_t(1) << 22, 2 * occupancy->size());
-    }
     Task &task = tasks[index];
     if (!task.done())
       continue;

@@ -289,15 +289,8 @@ public:
   /// When set, channel traffic is recorded as on-chip occupancy changes
   /// (time, +/- bytes): a token occupies its FIFO from send to dequeue.
   std::vector<std::pair<Time, int64_t>> *occupancy = nullptr;
-  /// Changes before every component's clock are final: run() folds them
-  /// into these (the running total and its peak so far) whenever the
-  /// record grows past a bound, so its memory stays bounded on long runs.
-  int64_t occupancyLive = 0, occupancyPeak = 0;
-  size_t compactAt = size_t(1) << 22;
 
   uint64_t getResumptions() const { return resumptions; }
-  /// Folds the occupancy changes no component can still precede.
-  void compactOccupancy();
   /// The largest final clock over all components (after run()).
   Time getLastFinish() const {
     Time t = 0;

@@ -22,10 +22,9 @@ namespace {
 
 /// The largest running total of `deltas` (time, change) applied in time
 /// order, totals taken at the end of each cycle. Reorders `deltas`.
-int64_t peakOccupancy(std::vector<std::pair<Time, int64_t>> &deltas,
-                      int64_t live = 0, int64_t peak = 0) {
+int64_t peakOccupancy(std::vector<std::pair<Time, int64_t>> &deltas) {
   if (deltas.empty())
-    return peak;
+    return 0;
   Time maxTime = 0;
   for (const auto &d : deltas)
     maxTime = std::max(maxTime, d.first);
@@ -42,6 +41,7 @@ int64_t peakOccupancy(std::vector<std::pair<Time, int64_t>> &deltas,
       tmp[count[(d.first >> shift) & 0xffff]++] = d;
     deltas.swap(tmp);
   }
+  int64_t live = 0, peak = 0;
   for (size_t i = 0; i < deltas.size(); ++i) {
     live += deltas[i].second;
     if (i + 1 == deltas.size() || deltas[i + 1].first != deltas[i].first)
@@ -200,8 +200,7 @@ SimResult step::sim::simulate(const proto::SimGraph &graph,
   // ordering by time alone is enough, and a radix sort on the time does it
   // in a few linear passes (std::sort of the pairs was a quarter of a short
   // simulation's run time).
-  result.peakOnChipBytes = peakOccupancy(
-      ctx.onChipDeltas, engine.occupancyLive, engine.occupancyPeak);
+  result.peakOnChipBytes = peakOccupancy(ctx.onChipDeltas);
   result.resumptions = engine.getResumptions();
   result.transfers = engine.getTransfers();
   result.stored = std::move(ctx.stored);

@@ -50,8 +50,8 @@ struct SimOptions {
   /// MoE experiments ran with f32 tensors standing in for bf16.
   bool mockBf16 = false;
   /// Measure the peak on-chip occupancy. Its record holds two entries per
-  /// channel transfer that cannot always be folded early (a component can
-  /// stay behind the others' clocks), so long sparse runs may turn it off.
+  /// channel transfer until the end of the run (components' clocks are
+  /// local, so no change is final earlier), so long sparse runs turn it off.
   bool peakOnChip = true;
   /// Called now and then with the simulated cycle reached.
   std::function<void(int64_t cycle)> progress;

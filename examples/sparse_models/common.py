@@ -39,6 +39,17 @@ def weight_formats(model, fmt):
     return {name: fmt for name, p in model.named_parameters() if p.dim() == 2}
 
 
+def feature_formats(args, x):
+    """Format of the node features `x` (torch-import --feature-format):
+    sparse features (one-hot, bag-of-words) are a sparse input, as in
+    FuseFlow's Table 2 ("ZB lossless (in)"); auto: DCSR when under half the
+    entries are nonzero."""
+    feature = getattr(args, "feature_format", "auto") or "auto"
+    if feature == "dcsr" or (feature == "auto" and (x != 0).mean() < 0.5):
+        return {"x": "dcsr"}
+    return {}
+
+
 def log_softmax(z):
     z = z - z.max(axis=-1, keepdims=True)
     return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))

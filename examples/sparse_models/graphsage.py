@@ -45,11 +45,7 @@ def make(args):
     common.prune_(model, args.weight_sparsity, args.seed)
     inputs = {"adj": torch.from_numpy(mean_norm(adj)), "x": torch.from_numpy(x)}
     formats = {"adj": "dcsr"}
-    # Sparse features (one-hot, bag-of-words) are a sparse input, as in
-    # FuseFlow's Table 2 ("ZB lossless (in)").
-    feature = getattr(args, "feature_format", "auto") or "auto"
-    if feature == "dcsr" or (feature == "auto" and (x != 0).mean() < 0.5):
-        formats["x"] = "dcsr"
+    formats.update(common.feature_formats(args, x))
     formats.update(common.weight_formats(model, args.weight_format))
     return model, inputs, formats
 
