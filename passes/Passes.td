@@ -593,4 +593,79 @@ def StepFusionEstimate
   ];
 }
 
+def StepSamEstimate : Pass<"step-sam-estimate", "::mlir::ModuleOp"> {
+  let summary = "estimate the FLOPs and memory bytes of lowered SAM graphs "
+                "without simulating them";
+  let description = [{
+    FuseFlow's fusion heuristic (estimated coordinates = extent x density,
+    multiplied down the loop nest; reference/fuseflow.md §3.6) evaluated
+    over the graph `--step-lower-sparse` built, operator by operator, so the
+    estimate sees the same scopes, recomputation, reducers and accumulators
+    the simulation runs. `--step-fusion-estimate` applies FuseFlow's
+    per-op formula to the linalg regions instead; with fused regions the two
+    differ widely, because the formula has one loop nest per op and no
+    reducer placement (see examples/sparse_models/README.md).
+
+    Input: a module with `@<region>_sam` functions (run after
+    `--step-lower-sparse`; `--step-insert-broadcast` may have run). Sizes
+    and densities come from `stats=FILE`, one line per compressed level of
+    a bound tensor: `TENSOR MODE EXTENT FIBERS CRDS` (the extent of the
+    mode, the number of fibers in it, and the coordinates stored in it;
+    `#` starts a comment). `frontends/torch/run-step --estimate` writes it
+    from the tensors it binds. A compressed level without statistics is
+    taken as full, with a warning naming the operator. Nothing is
+    simulated; the IR is not changed. Printed on stdout, per function and
+    for the module:
+    ```
+    sam estimate @r0_sam: flops 9664, bytes read 170128, written 2176
+    module sam estimate: flops 9664, bytes 172304 (read 170128, written 2176)
+    ```
+
+    The model. Every stream gets, per level, the expected number of
+    coordinates over the whole stream and a formula saying which
+    coordinates exist under a parent position; references and values also
+    carry the formula of the positions that hold an element rather than N.
+    Formulas are over independent "atoms", one per (tensor, mode, depth)
+    scanned, whose probability is the mode's mean fiber length over its
+    extent; a union is their disjunction, an intersection their
+    conjunction, and the same atom joined with itself stays one atom (the
+    lowering duplicates coordinate streams).
+    - `fiber_lookup`: compressed, `fibers x mean fiber length` coordinates
+      for the valid parent references; dense, `dim` per reference.
+    - `intersect` / `union`: `parent x extent x P(formula | parent)`; a
+      union's reference results are valid where their input exists.
+    - `fiber_repeat`: the signal's levels with the input's validity;
+      `locate`, `repeat_sig`, `broadcast`: their inputs' estimates.
+    - `reduce`: drops the last level; a fiber of extent X and per-coordinate
+      probability q is non-empty with probability `1 - (1 - q)^X`.
+    - `spacc` (order 1): per block, the union of its K fibers over J,
+      `1 - (1 - q)^(K per block)` per coordinate; blocks without elements
+      are dropped unless `keep_empty`.
+    - `crd_drop`: outer coordinates scaled by the non-empty probability;
+      `fork` splits the innermost level across lanes, `join` sums them.
+    Counting rules, as the simulator counts (simulator/README.md):
+    - FLOPs: a `map` counts its tile ops per element where some input is
+      not N (add/sub/mul/max/div/neg 1, exp/log 4, silu 8 per scalar);
+      `reduce` one add per element beyond the first of each fiber, `spacc`
+      one per element it takes (its accumulator starts at zero).
+    - Bytes (4 per number): a compressed `fiber_lookup` reads 8 (two seg
+      entries) per reference and 4 per coordinate; `array_val` reads its
+      values; `fiber_write` writes 4 per coordinate and per stop (one per
+      innermost fiber); `val_write` 4 per value (an N writes a 0).
+    The assumptions that make it an estimate: coordinates of distinct
+    atoms are independent, and every fiber of a mode is as long as the
+    mode's mean, whichever references reach it (a scan driven by another
+    tensor's coordinates, as in the nested product of full GCN fusion,
+    visits long fibers more often on power-law graphs: the estimate is
+    low there).
+  }];
+  let options = [
+    Option<"statsFile", "stats", "std::string", "\"\"",
+           "file of TENSOR MODE EXTENT FIBERS CRDS lines, one per "
+           "compressed level of a bound tensor">,
+    Option<"function", "function", "std::string", "\"\"",
+           "estimate only this function (default: every @*_sam)">,
+  ];
+}
+
 #endif // STEP_PASSES_TD
