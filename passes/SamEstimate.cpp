@@ -118,7 +118,16 @@ struct SamEstimatePass
   std::vector<double> atomP; // probability of each atom, per coordinate
   std::vector<double> atomE; // probability that its fiber is non-empty
   std::vector<size_t> atomDepth; // the stream level it describes
-  std::map<std::tuple<std::string, int64_t, size_t>, int> atomIds;
+  std::map<std::tuple<std::string, int64_t, size_t, std::string>, int>
+      atomIds;
+  std::vector<std::pair<std::string, int64_t>> atomSource; // tensor, mode
+  /// Fibers of (tensor, mode) reached through the coordinates of another
+  /// (tensor, mode): mean length and non-empty fraction, weighted by how
+  /// often each coordinate occurs there (`by` lines of the stats file).
+  std::map<std::pair<std::pair<std::string, int64_t>,
+                     std::pair<std::string, int64_t>>,
+           std::pair<double, double>>
+      driven;
 
   double prob(const Formula &f) const {
     if (f.empty())
@@ -175,6 +184,7 @@ struct SamEstimatePass
     atomE.push_back(e >= 0 ? std::clamp(e, p, 1.0)
                            : 1 - std::pow(1 - p, std::max(ext, 1.0)));
     atomDepth.push_back(depth);
+    atomSource.emplace_back();
     return static_cast<int>(atomP.size()) - 1;
   }
 
@@ -222,6 +232,20 @@ struct SamEstimatePass
         continue;
       llvm::SmallVector<llvm::StringRef> f;
       line.split(f, ' ', -1, /*KeepEmpty=*/false);
+      if (f.size() >= 3 && f[2] == "by") {
+        int64_t m1, m2;
+        double mean, nonEmpty;
+        if (f.size() != 7 || f[1].getAsInteger(10, m2) ||
+            f[4].getAsInteger(10, m1) || f[5].getAsDouble(mean) ||
+            f[6].getAsDouble(nonEmpty) || mean < 0 || nonEmpty < 0 ||
+            nonEmpty > 1)
+          return module.emitError("--step-sam-estimate: ")
+                 << statsFile << ":" << i + 1
+                 << ": expected 'TENSOR MODE by TENSOR2 MODE2 MEANLEN "
+                    "NONEMPTYFRACTION'";
+        driven[{{f[0].str(), m2}, {f[3].str(), m1}}] = {mean, nonEmpty};
+        continue;
+      }
       int64_t mode;
       double ext, fibers, crds, nonEmpty = -1;
       if ((f.size() != 5 && f.size() != 6) || f[1].getAsInteger(10, mode) ||
@@ -316,6 +340,40 @@ struct SamEstimatePass
     return last.ext > 0 ? perParent / last.ext * cond(e.valid, last.g) : 0;
   }
 
+  /// The atoms, other than the scanned tensor's own parent level, that
+  /// every term of the parent level's formula holds: the levels whose
+  /// coordinates pick the fibers.
+  std::vector<int> drivingAtoms(const Est &src, const std::string &tensor,
+                                int64_t mode) const {
+    size_t depth = src.levels.size() - 1;
+    Formula g = conj(src.levels.back().g, src.valid);
+    std::set<std::pair<std::string, int64_t>> common;
+    std::map<std::pair<std::string, int64_t>, int> any;
+    bool first = true;
+    for (const Term &t : g) {
+      std::set<std::pair<std::string, int64_t>> here;
+      for (int a : t)
+        if (atomDepth[a] == depth && !atomSource[a].first.empty() &&
+            atomSource[a] != std::make_pair(tensor, mode - 1)) {
+          here.insert(atomSource[a]);
+          any[atomSource[a]] = a;
+        }
+      if (first)
+        common = here;
+      else {
+        std::set<std::pair<std::string, int64_t>> both;
+        std::set_intersection(common.begin(), common.end(), here.begin(),
+                              here.end(), std::inserter(both, both.begin()));
+        common = both;
+      }
+      first = false;
+    }
+    std::vector<int> out;
+    for (const auto &src : common)
+      out.push_back(any[src]);
+    return out;
+  }
+
   double validCount(const Est &e) const {
     return e.levels.back().n * cond(e.valid, e.levels.back().g);
   }
@@ -390,17 +448,35 @@ struct SamEstimatePass
             s = it->second;
           }
           double perFiber = s.fibers > 0 ? s.crds / s.fibers : 0;
+          double e =
+              s.nonEmpty >= 0 && s.fibers > 0 ? s.nonEmpty / s.fibers : -1;
+          // The references come from coordinates that other levels decide
+          // (those the parent level intersects): a fiber is reached as often
+          // as they hold its coordinate, not uniformly. Each such level's
+          // bias (its `by` statistics over the plain mean) is applied, as if
+          // the biases were independent.
+          std::string drivers;
+          double plainLen = perFiber, plainE = e >= 0 ? e : 1;
+          for (int a : drivingAtoms(src, tensor, mode)) {
+            auto d = driven.find({{tensor, mode}, atomSource[a]});
+            if (d == driven.end() || plainLen <= 0)
+              continue;
+            perFiber *= d->second.first / plainLen;
+            if (e >= 0 && plainE > 0)
+              e = std::min(1.0, e * d->second.second / plainE);
+            drivers += atomSource[a].first + ":" +
+                       std::to_string(atomSource[a].second) + ",";
+          }
           lv.ext = s.extent;
-          auto key = std::make_tuple(tensor, mode, src.levels.size());
+          auto key =
+              std::make_tuple(tensor, mode, src.levels.size(), drivers);
           auto found = atomIds.find(key);
-          int atom =
-              found != atomIds.end()
-                  ? found->second
-                  : (atomIds[key] = newAtom(
-                         perFiber / s.extent, s.extent, src.levels.size(),
-                         s.nonEmpty >= 0 && s.fibers > 0
-                             ? s.nonEmpty / s.fibers
-                             : -1));
+          int atom = found != atomIds.end()
+                         ? found->second
+                         : (atomIds[key] = newAtom(perFiber / s.extent,
+                                                   s.extent,
+                                                   src.levels.size(), e));
+          atomSource[atom] = {tensor, mode};
           lv.g = conj(Formula{Term{atom}}, src.valid);
           lv.n = parentValid * perFiber;
           read += 8 * parentValid + 4 * lv.n;
