@@ -12,16 +12,21 @@ presets, GPT-3 BigBird on block sizes) and every fusion configuration
 (unfused, per-layer = FuseFlow's "partial", full) it
 
  1. imports the model with `frontends/torch/torch-import --fusion CONFIG`;
- 2. runs FuseFlow's heuristic, `step-opt --step-fusion-estimate`, on the
-    store's model.mlir with the density of every sparse argument computed
-    from the store (P = (nnz / size)^(1/L) for L compressed levels, since
-    the pass applies P to each non-dense level) and parses
-    "module estimate: ops X, bytes Y" and the per-region totals;
- 3. simulates it with `frontends/torch/run-step --json --orders N` (each
-    region's fastest of N loop orders; output checked against PyTorch).
+ 2. simulates it with `frontends/torch/run-step --json --estimate
+    --orders N` (each region's fastest of N loop orders; output checked
+    against PyTorch). est_flops / est_bytes are the heuristic's estimate
+    of the same lowered regions (`step-opt --step-sam-estimate`, FuseFlow's
+    coordinate-count heuristic over the lowered graph, fed with the bound
+    tensors' statistics; nothing simulated). When the simulation fails or
+    times out, `run-step --estimate-only` still gives the estimate (the
+    configuration can be pruned without simulating it);
+ 3. also runs FuseFlow's per-op formula, `step-opt --step-fusion-estimate`,
+    on the store's model.mlir with the density of every sparse argument
+    computed from the store (P = (nnz / size)^(1/L) for L compressed
+    levels, since the pass applies P to each non-dense level):
+    est_flops_linalg / est_bytes_linalg (its counts are elements: bytes =
+    4 x elements), and _nocopy with copy-per-use=false.
 
-Units: the estimate counts elements (Passes.td), the simulator bytes and
-FLOPs. est_flops = estimated ops; est_bytes = 4 x estimated elements (fp32);
 sim_bytes = off-chip bytes read + written. Errors are |est - sim| / sim.
 
 Writes (atomically) OUT/fusion.csv with the columns
@@ -69,9 +74,10 @@ RUNSTEP = os.path.join(REPO, "frontends", "torch", "run-step")
 MODELS = os.path.join(REPO, "examples", "sparse_models")
 COLUMNS = ["model", "dataset", "config", "est_flops", "est_bytes", "sim_flops",
            "sim_bytes", "cycles", "speedup_vs_unfused"]
-EXTRA = ["flops_err_pct", "bytes_err_pct", "est_flops_nocopy", "est_bytes_nocopy",
-         "flops_err_nocopy_pct", "bytes_err_nocopy_pct", "orders", "match", "frontend_s",
-         "compile_s", "est_note", "note"]
+EXTRA = ["flops_err_pct", "bytes_err_pct", "est_flops_linalg", "est_bytes_linalg",
+         "flops_err_linalg_pct", "bytes_err_linalg_pct", "est_flops_nocopy",
+         "est_bytes_nocopy", "flops_err_nocopy_pct", "bytes_err_nocopy_pct", "orders",
+         "match", "frontend_s", "compile_s", "est_note", "note"]
 CONFIGS = ["unfused", "per-layer", "full"]
 _lock = threading.Lock()
 
@@ -178,8 +184,8 @@ def one(a, model, dataset, config):
         return row, []
     ops, elems, est_regions, row["est_note"] = estimate(a, store)
     if ops is not None:
-        row["est_flops"] = ops
-        row["est_bytes"] = 4 * elems
+        row["est_flops_linalg"] = ops
+        row["est_bytes_linalg"] = 4 * elems
     # The same heuristic without a copy per use (no recomputation at all):
     # with the default estimate it brackets what the lowering recomputes.
     ops_nc, elems_nc, _, _ = estimate(a, store, "copy-per-use=false ")
@@ -188,7 +194,7 @@ def one(a, model, dataset, config):
         row["est_bytes_nocopy"] = 4 * elems_nc
     log(f"{tag}: simulate (--orders {a.orders})")
     t0 = time.time()
-    cmd = [RUNSTEP, store, "--json", "--orders", str(a.orders), "--build", a.build,
+    cmd = [RUNSTEP, store, "--json", "--estimate", "--orders", str(a.orders), "--build", a.build,
            "--timeout", str(a.timeout), "--mem-gb", str(a.mem_gb)]
     try:
         p = run(cmd, timeout=a.timeout * a.orders * 20 + 60)
@@ -211,12 +217,20 @@ def one(a, model, dataset, config):
                  "-o", os.devnull])
         if q.returncode == 0:
             row["compile_s"] = round(time.time() - t0, 3)
+        # The heuristic needs no simulation: order 0's estimate.
+        q = run([RUNSTEP, store, "--json", "--estimate-only", "--build", a.build])
+        if q.returncode == 0 and q.stdout.strip():
+            tot = json.loads(q.stdout.strip().splitlines()[-1])["total"]
+            row["est_flops"] = tot.get("est_flops")
+            row["est_bytes"] = tot.get("est_bytes_read", 0) + tot.get("est_bytes_written", 0)
+            row["est_note"] = ((row.get("est_note") or "") + " estimate of order 0, not simulated").strip()
     else:
         res = json.loads(p.stdout.strip().splitlines()[-1])
         tot = res["total"]
         row.update(sim_flops=tot["flops"], sim_bytes=tot["bytes_read"] + tot["bytes_written"],
                    cycles=tot["cycles"], match=res["match"],
-                   compile_s=res["compile_seconds"])
+                   compile_s=res["compile_seconds"], est_flops=tot.get("est_flops"),
+                   est_bytes=tot.get("est_bytes_read", 0) + tot.get("est_bytes_written", 0))
         if not res["match"]:
             row["note"] = f"output differs from PyTorch (max abs {res['max_abs_error']})"
         for r in res["regions"]:
@@ -224,7 +238,10 @@ def one(a, model, dataset, config):
             regions.append({"model": model, "dataset": dataset, "config": config,
                             "region": r["region"], "order": r["order"],
                             "loop_order": r["loop_order"],
-                            "est_flops": e[0], "est_bytes": None if e[1] is None else 4 * e[1],
+                            "est_flops": r.get("est_flops"),
+                            "est_bytes": r.get("est_bytes_read", 0) + r.get("est_bytes_written", 0),
+                            "est_flops_linalg": e[0],
+                            "est_bytes_linalg": None if e[1] is None else 4 * e[1],
                             "sim_flops": r["flops"],
                             "sim_bytes": r["bytes_read"] + r["bytes_written"],
                             "cycles": r["cycles"]})
@@ -303,7 +320,7 @@ def plot(out, model, rows):
         ax2.set_xscale("log")
         ax2.set_yscale("log")
     ax2.set_xlabel("simulated (FLOPs / bytes)")
-    ax2.set_ylabel("heuristic estimate (ops / 4 x elements)")
+    ax2.set_ylabel("heuristic estimate (--step-sam-estimate)")
     ax2.set_title("estimate vs simulation (one point per dataset x config)")
     ax2.legend(fontsize=8)
     fig.tight_layout()
@@ -346,6 +363,8 @@ def explore(a):
             r["speedup_vs_unfused"] = round(base["cycles"] / r["cycles"], 4)
         r["flops_err_pct"] = err(r.get("est_flops"), r.get("sim_flops"))
         r["bytes_err_pct"] = err(r.get("est_bytes"), r.get("sim_bytes"))
+        r["flops_err_linalg_pct"] = err(r.get("est_flops_linalg"), r.get("sim_flops"))
+        r["bytes_err_linalg_pct"] = err(r.get("est_bytes_linalg"), r.get("sim_bytes"))
         r["flops_err_nocopy_pct"] = err(r.get("est_flops_nocopy"), r.get("sim_flops"))
         r["bytes_err_nocopy_pct"] = err(r.get("est_bytes_nocopy"), r.get("sim_bytes"))
     for r in regions:
@@ -356,7 +375,7 @@ def explore(a):
     write_csv(os.path.join(a.out, "fusion_regions.csv"),
               ["model", "dataset", "config", "region", "order", "loop_order", "est_flops",
                "est_bytes", "sim_flops", "sim_bytes", "cycles", "flops_err_pct",
-               "bytes_err_pct"], regions)
+               "bytes_err_pct", "est_flops_linalg", "est_bytes_linalg"], regions)
     if not a.no_plots:
         for m in dict.fromkeys(r["model"] for r in rows):
             mr = [r for r in rows if r["model"] == m]
