@@ -533,6 +533,12 @@ def StepFusionEstimate
     an argument's name location `%A: tensor<..> loc("A")`; the name wins;
     default 1.0). Counts are in elements. The IR is not changed.
 
+    This is FuseFlow's formula as its code states it, one loop nest per op.
+    For fused regions it is far from what the lowering builds (it has no
+    reducer placement and nests every recomputed copy); the same heuristic
+    evaluated over the lowered graph is `--step-sam-estimate`, which is
+    what `scripts/explore_fusion.py` reports as est_flops / est_bytes.
+
     Rules as the reference states them:
     - Ops of a node = product of the coordinates of the scoped loops up to
       its last own loop; mul/div nodes use all of them, add/sub (and
