@@ -27,6 +27,7 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/SmallPtrSet.h"
 
 #include <set>
 
@@ -191,6 +192,9 @@ LogicalResult LevelRewriter::collect(Group &g) {
     for (OpOperand &use : v.getUses()) {
       Operation *user = use.getOwner();
       if (!perElement(user)) {
+        // A forked stream itself is whole: its other readers keep it.
+        if (llvm::is_contained(g.forked, v))
+          continue;
         if (!g.joins.count(v) || user->isBeforeInBlock(g.joins[v]))
           g.joins[v] = user;
         continue;
@@ -208,6 +212,11 @@ LogicalResult LevelRewriter::collect(Group &g) {
       }
     }
   }
+  // Fork only the streams that per-element operators read.
+  llvm::erase_if(g.forked, [&](Value v) {
+    return llvm::none_of(v.getUsers(),
+                         [&](Operation *u) { return g.ops.contains(u); });
+  });
   // Operands from outside the lanes: outer streams (no dim at L) are read
   // whole by every lane; a stream with a dim at L that is not forked with
   // this group would pair different elements.
@@ -263,9 +272,11 @@ LogicalResult LevelRewriter::rewrite(Group &g, StringRef forkName,
                                      StringRef denseJoinName) {
   OpBuilder b(func.getContext());
   SmallVector<IRMapping> lanes(P);
+  llvm::SmallPtrSet<Operation *, 8> forks;
   b.setInsertionPointAfter(g.creator);
   for (Value v : g.forked) {
     auto fork = b.create<ForkOp>(v.getLoc(), v, P, forkName);
+    forks.insert(fork);
     for (int64_t k = 0; k < P; ++k)
       lanes[k].map(v, fork.getResult(k));
   }
@@ -309,7 +320,7 @@ LogicalResult LevelRewriter::rewrite(Group &g, StringRef forkName,
                            : denseJoinName.str();
     auto join = b.create<JoinOp>(v.getLoc(), parts, rankOf(v) - 1 - L, name);
     for (OpOperand &use : llvm::make_early_inc_range(v.getUses()))
-      if (!g.ops.contains(use.getOwner())) {
+      if (!g.ops.contains(use.getOwner()) && !forks.contains(use.getOwner())) {
         use.set(join.getResult());
         if (join.getResult().getType() != v.getType())
           retyped.push_back(use.getOwner());
