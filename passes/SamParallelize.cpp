@@ -47,7 +47,7 @@ int64_t rankOf(Value v) {
   return t ? static_cast<int64_t>(t.getShape().size()) : -1;
 }
 
-/// The operator applied at one level of the loop nest.
+/// Forks one level of one function.
 class LevelRewriter {
 public:
   LevelRewriter(func::FuncOp func, int64_t level, int64_t factor)
@@ -61,7 +61,8 @@ private:
     SmallVector<Value> forked;   ///< its results that are forked
     llvm::SetVector<Value> lane; ///< values computed per lane
     llvm::SetVector<Operation *> ops;
-    /// Lane values read by operators that stay whole, in first-use order.
+    /// Lane values read by operators that stay whole, each with its first
+    /// such reader in program order (where the join goes).
     llvm::MapVector<Value, Operation *> joins;
   };
 
