@@ -559,8 +559,19 @@ def StepSamParallelize : Pass<"step-sam-parallelize", "::mlir::ModuleOp"> {
        `depth` = the levels below L. The join restores the stream exactly,
        so a ragged level keeps its name and type.
 
+    Every lane must get an element of every level-L fiber when a deeper
+    level lies below it: a lane's empty fiber is a bare stop, which the
+    scanners below read as one element with an empty fiber (SAM's stop
+    reading, simulator/README.md), and the join (depth >= 1) reads a bare
+    stop the same way. So a group is refused unless its fibers hold at least
+    P elements: a dense scan's `dim`, a union's largest operand's bound, an
+    intersection's smallest, 0 for a compressed level. The lowering's
+    levels are unions with a dense scan of the whole dimension, so P is
+    bounded by the dimension.
+
     Errors, at the operator: a level no stream of the function reaches, no
-    level-L scan or joiner feeding per-element work, an operator that
+    level-L scan or joiner feeding per-element work, a level whose fibers
+    may hold fewer than P elements above a deeper level, an operator that
     combines the forked streams with a level-L stream not forked with them
     (e.g. a scan from before the level's joiner), a level < 1, a factor < 1,
     unequal numbers of levels and factors, an unknown function in `funcs=`.
