@@ -518,6 +518,104 @@ def StepLowerSparse : Pass<"step-lower-sparse", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::step::StepDialect"];
 }
 
+def StepSamParallelize : Pass<"step-sam-parallelize", "::mlir::ModuleOp"> {
+  let summary = "fork one level of each lowered SAM graph into parallel lanes "
+                "(FuseFlow's stream parallelizer)";
+  let description = [{
+    FuseFlow's `--stream-parallelizer` (reference/fuseflow.md §3.6) over the
+    functions `--step-lower-sparse` writes (every function with a
+    `fiber_lookup`, or only those named in `funcs=`). Run it before
+    `--step-insert-broadcast`.
+
+    `level=L` is a stream depth: the level whose dimension sits at position
+    L of the stream shapes, so level 1 is the outermost loop variable of the
+    region's `step.loop_order` (position 0 is the root's `[1]`), level 2
+    the next one, and so on. Depth is unambiguous in the lowered IR, where a
+    dense level has no name and a variable may have several (one per scan
+    or joiner). `factor=P` is the number of lanes; P = 1 leaves the IR
+    unchanged. Lists (`level=1,2 factor=2,4`) parallelize nested levels,
+    outer first: the inner level is then forked inside every outer lane.
+
+    In each function:
+    1. Every stream with a dimension at position L gets a structure (its
+       sequence of level-L elements): a level-L `fiber_lookup` (from an
+       L-dimensional reference) or a level-L `intersect`/`union` creates
+       one; per-element operators keep their operands' (deeper scans and
+       joiners, `repeat_sig`, `fiber_repeat`, `locate`, `array_val`, `map`,
+       a `reduce` or `crd_drop` below L, a `spacc` whose reduced level is
+       below L, or whose outer level is L with `keep_empty` and unused outer
+       coordinates, `sink`, `broadcast`).
+    2. A structure read by a level-L joiner is not final; each final one
+       made by a level-L scan or joiner is one fork group: the scan's or
+       joiner's results get `step.fork ... count P` (results read only by
+       sinks are not forked). Every group has its own lane names.
+    3. The per-element operators reached from the forks are cloned P times
+       (lane k reads fork result k). Streams without a level-L dimension
+       flowing in are read whole by every lane (a root is repeated per lane,
+       others get a broadcast from `--step-insert-broadcast`).
+    4. Any other reader of a lane stream (`val_write`, `fiber_write`, a
+       `reduce` over L, a `spacc` or `crd_drop` that would drop level-L
+       elements, a previous `join`) reads `step.join` of the P lanes,
+       `depth` = the levels below L. The join restores the stream exactly,
+       so a ragged level keeps its name and type.
+
+    Every lane must get an element of every level-L fiber when a deeper
+    level lies below it: a lane's empty fiber is a bare stop, which the
+    scanners below read as one element with an empty fiber (SAM's stop
+    reading, simulator/README.md), and the join (depth >= 1) reads a bare
+    stop the same way. So a group is refused unless its fibers hold at least
+    P elements: a dense scan's `dim`, a union's largest operand's bound, an
+    intersection's smallest, 0 for a compressed level. The lowering's
+    levels are unions with a dense scan of the whole dimension, so P is
+    bounded by the dimension.
+
+    Errors, at the operator: a level no stream of the function reaches, no
+    level-L scan or joiner feeding per-element work, a level whose fibers
+    may hold fewer than P elements above a deeper level, an operator that
+    combines the forked streams with a level-L stream not forked with them
+    (e.g. a scan from before the level's joiner), a level < 1, a factor < 1,
+    unequal numbers of levels and factors, an unknown function in `funcs=`.
+
+    Input (SpMV y = A x, A CSR with 4 rows, abridged):
+    ```mlir
+    %r = step.root
+    %i, %ri = step.fiber_lookup %r tensor "A" mode 0 "dense" dim 4 : !step.stream<[1], ref>
+    %j, %rj = step.fiber_lookup %ri tensor "A" mode 1 "compressed" name "L0" : !step.stream<[1, 4], ref>
+    %x0 = step.root
+    %xr = step.fiber_repeat %x0, %i : !step.stream<[1], ref>, !step.stream<[1, 4], crd>
+    %c, %ra, %rx = step.locate %j, %rj, %xr dim 4 : ...
+    ... array_val, map (mul) ...
+    %y = step.reduce %p kind "add" : !step.stream<[1, 4, ragged<L0>], tile<1x1xf32>>
+    step.val_write %y tensor "output" : !step.stream<[1, 4], tile<1x1xf32>>
+    ```
+    After `--step-sam-parallelize="level=1 factor=2"`:
+    ```mlir
+    %i, %ri = step.fiber_lookup %r tensor "A" mode 0 "dense" dim 4 : !step.stream<[1], ref>
+    %fi:2 = step.fork %i count 2 name "P1" : !step.stream<[1, 4], crd>
+    %fr:2 = step.fork %ri count 2 name "P1" : !step.stream<[1, 4], ref>
+    %j0, %rj0 = step.fiber_lookup %fr#0 tensor "A" mode 1 "compressed" name "L0" : !step.stream<[1, ragged<P1_0>], ref>
+    %j1, %rj1 = step.fiber_lookup %fr#1 tensor "A" mode 1 "compressed" name "L0" : !step.stream<[1, ragged<P1_1>], ref>
+    %x0a = step.root
+    %xr0 = step.fiber_repeat %x0a, %fi#0 : ...
+    ... lane 0 and lane 1 of locate, array_val, map, reduce ...
+    %y = step.join %y0, %y1 depth 0 name "J1"
+        : !step.stream<[1, ragged<P1_0>], tile<1x1xf32>>, !step.stream<[1, ragged<P1_1>], tile<1x1xf32>>
+    step.val_write %y tensor "output" : !step.stream<[1, ragged<J1>], tile<1x1xf32>>
+    ```
+  }];
+  let options = [
+    ListOption<"levels", "level", "int64_t",
+               "levels to parallelize, outermost first (1 = the outermost "
+               "loop level: stream dim 1)">,
+    ListOption<"factors", "factor", "int64_t",
+               "lanes per level (same count as level=; 1 = unchanged)">,
+    ListOption<"funcs", "funcs", "std::string",
+               "only these functions (default: every function with a "
+               "fiber_lookup)">,
+  ];
+  let dependentDialects = ["::mlir::step::StepDialect"];
+}
+
 def StepFusionEstimate
     : Pass<"step-fusion-estimate", "::mlir::ModuleOp"> {
   let summary = "estimate ops and memory traffic of each fusion region "

@@ -6,6 +6,7 @@ usage: explore_fusion.py [--models gcn,graphsage,sae,gpt3_bigbird]
                          [--blocks 16,32,64] [--configs unfused,per-layer,full]
                          [--orders N] [--jobs J] [--out DIR] [--build DIR]
        explore_fusion.py --order-sweep [--sweep-max K] [--out DIR]
+       explore_fusion.py --par-sweep [--par-factors 1,2,4,8,16] [--out DIR]
 
 For every model and dataset (GCN and GraphSAGE on graphs, SAE on size
 presets, GPT-3 BigBird on block sizes) and every fusion configuration
@@ -51,6 +52,16 @@ twice: with adj and x read in storage order only, and with both allowed
 from permuted copies (as the weights always are), which admits more
 orders. Into OUT/fusion_orders.csv and OUT/fusion_orders.png; prints
 best/worst per variant.
+
+--par-sweep: FuseFlow Fig. 16, the parallelization factor. GPT-3 BigBird
+(full fusion; sequence 64, hidden 64, blocks 16 unless --gpt3-seq/-hidden,
+--blocks give others) and the per-layer GCN on karate club, simulated with
+their row level forked over each factor of --par-factors (`run-step --par`,
+i.e. --step-sam-parallelize): level 1 of every region, except the
+attention region (the one reading `mask`), whose level 1 is the heads and
+level 2 the query rows (--models gpt3_bigbird,gcn picks them). Order 0; output checked against PyTorch. Into
+OUT/fusion_par.csv (model,dataset,config,factor,levels,cycles,speedup,
+match,note, then per-region cycles) and OUT/fusion_par.png.
 """
 import argparse
 import concurrent.futures as cf
@@ -517,6 +528,86 @@ def order_sweep(a):
     return status
 
 
+def par_sweep(a):
+    """FuseFlow Fig. 16: cycles per parallelization factor of the row level."""
+    seq = a.gpt3_seq or 64
+    hidden = a.gpt3_hidden or 64
+    block = a.blocks[0] if a.blocks != ["16", "32", "64"] else "16"
+    cases = [("gpt3_bigbird", f"block{block}-seq{seq}-hidden{hidden}", "full",
+              ["--seq", str(seq), "--hidden", str(hidden), "--block", block]),
+             ("gcn", "karate", "per-layer", [])]
+    cases = [c for c in cases if c[0] in a.models]
+    rows = []
+    for model, dataset, config, extra in cases:
+        store = os.path.join(a.work, f"par_{model}_{dataset}")
+        p = run([IMPORT, os.path.join(MODELS, model + ".py"), "--fusion", config,
+                 "-o", store] + extra)
+        if p.returncode:
+            sys.exit(f"explore_fusion: torch-import {model} failed:\n" + p.stderr)
+        man = json.load(open(os.path.join(store, "manifest.json")))
+        base = None
+        for f in a.par_factors:
+            spec = ["--par", f"1={f}"]
+            levels = "1"
+            for i, r in enumerate(man["regions"]):
+                if "mask" in r["inputs"]:
+                    spec += ["--par", f"r{i}:2={f}"]
+                    levels = f"1 ({r['func']}: 2)"
+            t0 = time.time()
+            p = run([RUNSTEP, store, "--json", "--build", a.build, "--timeout", str(a.timeout),
+                     "--mem-gb", str(a.mem_gb)] + spec)
+            row = {"model": model, "dataset": dataset, "config": config, "factor": f,
+                   "levels": levels}
+            if p.returncode not in (0, 1) or not p.stdout.strip():
+                msg = [ln for ln in p.stderr.strip().splitlines() if ln.strip()]
+                err = [ln for ln in msg if "error:" in ln and "run-step: error" not in ln]
+                row["note"] = ((err or msg)[-1] if msg else f"exit {p.returncode}")[:300]
+                log(f"{model} factor {f}: failed ({row['note']})")
+                rows.append(row)
+                continue
+            res = json.loads(p.stdout.strip().splitlines()[-1])
+            row.update(cycles=res["total"]["cycles"], match=res["match"])
+            for r in res["regions"]:
+                row[f"cycles_{r['region']}"] = r["cycles"]
+            if f == 1:
+                base = row["cycles"]
+            if base:
+                row["speedup"] = round(base / row["cycles"], 3)
+            log(f"{model} factor {f}: cycles {row['cycles']} speedup {row.get('speedup')} "
+                f"match {row['match']} ({time.time() - t0:.1f} s)")
+            rows.append(row)
+    os.makedirs(a.out, exist_ok=True)
+    cols = ["model", "dataset", "config", "factor", "levels", "cycles", "speedup", "match", "note"]
+    extra_cols = sorted({k for r in rows for k in r if k.startswith("cycles_")})
+    write_csv(os.path.join(a.out, "fusion_par.csv"), cols + extra_cols, rows)
+    for r in rows:
+        print(f"{r['model']:<13} {r['dataset']:<24} factor {r['factor']:>3}: "
+              f"cycles {fmt(r.get('cycles')) or '-':>8}  speedup {fmt(r.get('speedup')) or '-':>6}  "
+              f"match {r.get('match', '-')}  {r.get('note') or ''}")
+    if not a.no_plots:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        fig, ax = plt.subplots(figsize=(6, 4))
+        top = max(a.par_factors)
+        ax.plot([1, top], [1, top], color="gray", lw=0.8, ls="--", label="linear")
+        for model in dict.fromkeys(r["model"] for r in rows):
+            ok = [r for r in rows if r["model"] == model and r.get("speedup")]
+            if ok:
+                ax.plot([r["factor"] for r in ok], [r["speedup"] for r in ok], marker="o",
+                        label=f"{model} ({ok[0]['dataset']}, {ok[0]['config']})")
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log", base=2)
+        ax.set_xlabel("parallelization factor of the row level")
+        ax.set_ylabel("speedup over factor 1 (cycles)")
+        ax.set_title("Stream parallelization (FuseFlow Fig. 16)")
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        fig.savefig(os.path.join(a.out, "fusion_par.png"), dpi=110)
+        plt.close(fig)
+    return 0 if all(r.get("match") for r in rows if r.get("cycles")) else 1
+
+
 def main():
     ap = argparse.ArgumentParser(
         description=__doc__.split("\n")[0],
@@ -554,6 +645,10 @@ def main():
                          "(speedups and plots are recomputed over all rows)")
     ap.add_argument("--order-sweep", action="store_true",
                     help="the dataflow-order sweep (Fig. 18) instead of the exploration")
+    ap.add_argument("--par-sweep", action="store_true",
+                    help="the parallelization-factor sweep (Fig. 16) instead of the exploration")
+    ap.add_argument("--par-factors", type=lambda t: [int(x) for x in t.split(",") if x],
+                    default=[1, 2, 4, 8, 16], help="factors of --par-sweep (1 first)")
     ap.add_argument("--sweep-max", type=int, default=64,
                     help="highest order index tried by --order-sweep, exclusive")
     a = ap.parse_args()
@@ -572,6 +667,8 @@ def main():
     a.work = a.work or tempfile.mkdtemp(prefix="explore-fusion-")
     os.makedirs(a.work, exist_ok=True)
     try:
+        if a.par_sweep:
+            return par_sweep(a)
         return order_sweep(a) if a.order_sweep else explore(a)
     finally:
         if tmp and not a.keep:

@@ -12,7 +12,11 @@
 // lane as a stop of level n + depth (merged into the lane's last sub-result
 // or bare); the join consumes it on all lanes and emits it once, raising
 // the stop of the last sub-result it forwarded (a stop is held back until
-// the next sub-result, or the end). The digest's Gather "emits S0 for
+// the next sub-result, or the end). With depth >= 1 a bare stop where a
+// lane's next sub-result should start is that sub-result, empty (an empty
+// fiber is a bare stop), so a lane must get at least one element of every
+// fiber: SAM's tokens cannot tell a lane without elements from one with
+// an empty sub-result. The digest's Gather "emits S0 for
 // non-last lanes' stops and the real stop on the last lane"; this is our
 // reading of it. One token per cycle.
 //
@@ -113,6 +117,15 @@ public:
       if (t.isStop() && t.level >= d) {
         co_await popSam(cur);
         done[cur] = t.level;
+        if (d > 0) {
+          // Every stop closes an innermost fiber (README, "Reading of
+          // stops"): the lane's next sub-result is empty and its last in
+          // this fiber. A lane that got no element at all would look the
+          // same; --step-sam-parallelize never makes one below depth 0.
+          co_await flush();
+          pending = d - 1;
+          cur = (cur + 1) % lanes;
+        }
         continue;
       }
       // One sub-result of lane `cur`.

@@ -423,12 +423,17 @@ TEST(SparseOpsTest, JoinDepth1MergesSubFibers) {
   j.attr("depth", intAttr(1));
   j.h.run();
   EXPECT_EQ(j.out(0), "0, 2, S0, 2, S0, 2, S1, D");
-  // An outer fiber with a single element: lane 1 shows only a bare stop;
-  // then an empty outer fiber (bare stops on both lanes).
-  OneOp e("join", {"5, S1, S1, D", "S1, S1, D"}, 1);
+  // A bare stop where a lane's sub-result starts is an empty sub-result
+  // (every stop closes a fiber): [[1], [2], []] forked over two lanes.
+  OneOp e("join", {"1, S0, S1, D", "2, S1, D"}, 1);
   e.attr("depth", intAttr(1));
   e.h.run();
-  EXPECT_EQ(e.out(0), "5, S1, S1, D");
+  EXPECT_EQ(e.out(0), "1, S0, 2, S0, S1, D");
+  // Two outer fibers, [[5], []] and [[], []].
+  OneOp e2("join", {"5, S1, S1, D", "S1, S1, D"}, 1);
+  e2.attr("depth", intAttr(1));
+  e2.h.run();
+  EXPECT_EQ(e2.out(0), "5, S0, S1, S0, S1, D");
   OneOp bad("join", {"5, S1, D", "7, S0, D"}, 1);
   bad.attr("depth", intAttr(1));
   EXPECT_THROW(bad.h.run(), step::sim::InputError);
