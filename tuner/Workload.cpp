@@ -256,8 +256,9 @@ private:
 
 /// The 2-layer GCN of examples/sparse_models/gcn.py on Zachary's karate
 /// club graph, through the sparse-fusion lowering: the fusion plan of
-/// torch-import and, per fusion region, the loop order index of
-/// --step-lower-sparse (run-step --region-orders). Built once per fusion
+/// torch-import, the lanes of the outermost level (run-step --par) and, per
+/// fusion region, the loop order index of --step-lower-sparse (run-step
+/// --region-orders). Built once per fusion
 /// plan (the tensor store is the setup's output), simulated by run-step,
 /// region after region, with the values checked against PyTorch.
 class GcnWorkload : public Workload {
@@ -298,6 +299,21 @@ public:
                                  "and log_softmax)");
     addOrder(2, "r0", 8, "full: loop order of the one region");
     sp.params.insert(sp.params.begin(), fusion);
+    // FuseFlow's stream parallelizer on the outermost loop level (the
+    // rows: 34 on karate, so at most 32 lanes): run-step --par 1=P, every
+    // region. Each lane's scanners, joiners and ALUs take 1/P of the rows,
+    // and every operator handles one token per cycle, whichever pressure
+    // made it the busiest; the join returns the rows one token per cycle,
+    // and the lanes' units are allocated P times (FLOPs/cycle x P).
+    Param par = ordinal("par", {"1", "2", "4", "8", "16"},
+                        "lanes of the outermost loop level of every region "
+                        "(run-step --par 1=P; --step-sam-parallelize "
+                        "level=1 factor=P)");
+    hint(par, Pressure::Compute, +1);
+    hint(par, Pressure::OffChip, +1);
+    hint(par, Pressure::Stall, +1);
+    hint(par, Pressure::ComputeOver, -1);
+    sp.params.insert(sp.params.begin() + 1, par);
   }
 
   std::string kind() const override { return "gcn"; }
@@ -308,13 +324,13 @@ public:
   }
   Schedule canonical(const Schedule &s) const override {
     Schedule c = s;
-    for (size_t p = 1; p < c.size(); ++p)
+    for (size_t p = 2; p < c.size(); ++p)
       if (!active(s, static_cast<int>(p)))
         c[p] = 0;
     return c;
   }
   bool active(const Schedule &s, int param) const override {
-    return param == 0 || owner[param - 1].fusion == s[0];
+    return param <= 1 || owner[param - 2].fusion == s[0];
   }
 
   Commands commands(const Schedule &s) const override {
@@ -328,12 +344,14 @@ public:
                "-o",
                store};
     std::string orders;
-    for (size_t p = 1; p < s.size(); ++p)
+    for (size_t p = 2; p < s.size(); ++p)
       if (active(s, static_cast<int>(p)))
-        orders += (orders.empty() ? "" : ",") + owner[p - 1].region + "=" +
+        orders += (orders.empty() ? "" : ",") + owner[p - 2].region + "=" +
                   sp.params[p].values[s[p]];
     c.sim = {root + "/frontends/torch/run-step", store, "--region-orders",
              orders};
+    if (sp.params[1].values[s[1]] != "1")
+      c.sim.insert(c.sim.end(), {"--par", "1=" + sp.params[1].values[s[1]]});
     if (!build.empty())
       c.sim.insert(c.sim.end(), {"--build", build});
     c.sim.insert(c.sim.end(), {"--arch", arch});
@@ -378,7 +396,7 @@ private:
 
   std::string root, build;
   Space sp;
-  std::vector<Owner> owner; ///< per order parameter (params[1..])
+  std::vector<Owner> owner; ///< per order parameter (params[2..])
 };
 
 } // namespace

@@ -440,20 +440,23 @@ TEST(Gcn, SpaceCanonicalFormAndCommands) {
   auto w = createWorkload("gcn", o, err);
   ASSERT_TRUE(w) << err;
   const Space &sp = w->space();
-  ASSERT_EQ(sp.params.size(), 8u);
+  ASSERT_EQ(sp.params.size(), 9u);
   EXPECT_EQ(sp.params[0].name, "fusion");
-  // 3 fusion plans x the order parameters of all of them; 64 + 24 + 8
-  // distinct programs.
-  EXPECT_EQ(sp.size(), 3u * 2 * 2 * 2 * 8 * 3 * 8 * 8);
-  EXPECT_EQ(w->baseline(), Schedule(8, 0));
-  // per-layer: only perlayer_r0/r1 are active; the others canonicalize to 0.
-  Schedule s = {1, 1, 1, 1, 5, 2, 7, 3};
-  EXPECT_FALSE(w->active(s, 1));
-  EXPECT_TRUE(w->active(s, 5));
+  EXPECT_EQ(sp.params[1].name, "par");
+  // 3 fusion plans x 5 lane counts x the order parameters of all of them;
+  // (64 + 24 + 8) x 5 distinct programs.
+  EXPECT_EQ(sp.size(), 3u * 5 * 2 * 2 * 2 * 8 * 3 * 8 * 8);
+  EXPECT_EQ(w->baseline(), Schedule(9, 0));
+  // per-layer: fusion, par and perlayer_r0/r1 are active; the others
+  // canonicalize to 0.
+  Schedule s = {1, 2, 1, 1, 1, 5, 2, 7, 3};
+  EXPECT_TRUE(w->active(s, 1));
+  EXPECT_FALSE(w->active(s, 2));
   EXPECT_TRUE(w->active(s, 6));
-  EXPECT_FALSE(w->active(s, 7));
+  EXPECT_TRUE(w->active(s, 7));
+  EXPECT_FALSE(w->active(s, 8));
   Schedule c = w->canonical(s);
-  EXPECT_EQ(c, (Schedule{1, 0, 0, 0, 0, 2, 7, 0}));
+  EXPECT_EQ(c, (Schedule{1, 2, 0, 0, 0, 0, 2, 7, 0}));
   Commands cmd = w->commands(c);
   EXPECT_TRUE(cmd.gen.empty());
   EXPECT_EQ(cmd.stats, Commands::Stats::RunStep);
@@ -462,7 +465,7 @@ TEST(Gcn, SpaceCanonicalFormAndCommands) {
             "/src/frontends/torch/torch-import "
             "/src/examples/sparse_models/gcn.py --fusion per-layer -o "
             "gcn-per-layer && /src/frontends/torch/run-step gcn-per-layer "
-            "--region-orders r0=2,r1=7 --build /b --arch "
+            "--region-orders r0=2,r1=7 --par 1=4 --build /b --arch "
             "/src/arch/sn40l_like.pbtxt");
   // The heuristic proposer never steps an inactive parameter.
   auto p = createProposer("heuristic", {}, err);
@@ -479,10 +482,14 @@ TEST(Gcn, SpaceCanonicalFormAndCommands) {
   ctx.lineage = {cur};
   std::vector<std::string> out = p->propose(ctx, rng);
   ASSERT_FALSE(out.empty());
-  // Off-chip pressure: fuse more first.
-  EXPECT_EQ(out[0], "fusion=full");
+  // Off-chip pressure: fuse more and add lanes (one step each way the
+  // hints say) and other loop orders, in seeded order, before any other
+  // step.
+  EXPECT_NE(std::find(out.begin(), out.end(), "fusion=full"), out.end());
+  EXPECT_NE(std::find(out.begin(), out.end(), "par=8"), out.end());
   for (const std::string &t : out)
-    EXPECT_TRUE(t.rfind("fusion", 0) == 0 || t.rfind("perlayer_", 0) == 0)
+    EXPECT_TRUE(t.rfind("fusion", 0) == 0 || t.rfind("perlayer_", 0) == 0 ||
+                t.rfind("par", 0) == 0)
         << t;
 }
 
