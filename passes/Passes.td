@@ -456,6 +456,14 @@ def StepLowerSparse : Pass<"step-lower-sparse", "::mlir::ModuleOp"> {
       (some orders need what it does not build: two result variables below
       a reduction, i.e. a spacc of order 2). `@F_sam` records it as
       `step.loop_order`.
+      With `chain-first` an op's operands are numbered before its
+      reductions and its last result variable (leaf storage orders last):
+      order 0 then puts every reduction of a chain of contractions above the
+      chain's result column, e.g. `y = (LN(h) W1ᵀ) W2ᵀ` over rows i,
+      hidden m, FFN f, columns j is numbered i, m, f, j (each operand computed
+      once per row and reduction index, no recomputation per column), where
+      the default numbering starts i, j and recomputes the whole chain for
+      every output column (j above f above m).
     - Joins follow the expression: products intersect, sums union (a side
       without the variable makes the level dense: a dense scan unioned with
       the sparse side); ReLU (`max(x, 0)`), negation and scaling keep their
@@ -507,6 +515,9 @@ def StepLowerSparse : Pass<"step-lower-sparse", "::mlir::ModuleOp"> {
            "an error)">,
     Option<"maxTries", "max-tries", "uint64_t", "200000",
            "give up after trying this many complete loop orders">,
+    Option<"chainFirst", "chain-first", "bool", "false",
+           "number variables operands-first (order 0 is Gustavson for every "
+           "contraction of a chain, see the description)">,
     Option<"viewsOpt", "views", "std::string", "\"\"",
            "comma-separated sparse tensors that may be read from a permuted "
            "copy (FuseFlow's transposed copy; e.g. static weights), named "

@@ -480,18 +480,46 @@ struct Lowering {
 
   /// Variables numbered top-down: outputs, then reductions, then children.
   SmallVector<int> numbering;
+  bool chainFirst = false; // operands before reductions and the last result
   void numberVars() {
     std::vector<bool> seen(numVars, false);
+    auto add = [&](int v) {
+      if (!seen[v]) {
+        seen[v] = true;
+        numbering.push_back(v);
+      }
+    };
+    auto addLeaf = [&](Node *n) {
+      for (unsigned l = 0; l < n->lvlToDim.size(); ++l)
+        add(n->dimVars[n->lvlToDim[l]]);
+    };
+    // chain-first: a result variable is numbered by the topmost node that
+    // has it (`owned`: those of the ancestors), its last one after the
+    // node's operands and reductions.
+    std::set<int> owned;
     std::function<void(Node *)> walk = [&](Node *n) {
-      auto add = [&](int v) {
-        if (!seen[v]) {
-          seen[v] = true;
-          numbering.push_back(v);
-        }
-      };
       if (n->leaf) {
-        for (unsigned l = 0; l < n->lvlToDim.size(); ++l)
-          add(n->dimVars[n->lvlToDim[l]]);
+        if (!chainFirst)
+          addLeaf(n);
+        return;
+      }
+      if (chainFirst) {
+        SmallVector<int> mine;
+        for (int v : n->outVars)
+          if (!owned.count(v))
+            mine.push_back(v);
+        for (size_t k = 0; k + 1 < n->outVars.size(); ++k)
+          if (llvm::is_contained(mine, n->outVars[k]))
+            add(n->outVars[k]);
+        owned.insert(mine.begin(), mine.end());
+        for (Node *c : n->slots)
+          walk(c);
+        for (int v : mine)
+          owned.erase(v);
+        for (int v : n->redVars)
+          add(v);
+        for (int v : mine) // the last result variable (and any not added)
+          add(v);
         return;
       }
       // Result variables but the last, the reductions, the last one: the
@@ -507,6 +535,9 @@ struct Lowering {
         walk(c);
     };
     walk(root);
+    for (auto &np : nodes) // variables only a leaf holds (none expected)
+      if (np->leaf)
+        addLeaf(np.get());
   }
 
   std::vector<std::set<int>> preds; // var -> vars that must precede it
@@ -1337,9 +1368,11 @@ struct LowerSparsePass
 static bool lowerResult(func::FuncOp f, unsigned idx, StringRef outName,
                         func::FuncOp sf, int64_t k, uint64_t maxTries,
                         StringRef viewsOpt, std::string &orderText,
-                        std::set<std::string> &viewsOut, bool clampOrder) {
+                        std::set<std::string> &viewsOut, bool clampOrder,
+                        bool chainFirst) {
   Lowering L(f.getLoc());
   L.func = f;
+  L.chainFirst = chainFirst;
   for (StringRef v : llvm::split(viewsOpt, ','))
     if (!v.trim().empty())
       L.viewable.insert(v.trim().str());
@@ -1440,7 +1473,7 @@ static bool lowerResult(func::FuncOp f, unsigned idx, StringRef outName,
     // Fewer orders than asked for: the last one (so one index can sweep a
     // model whose regions have different numbers of orders).
     return lowerResult(f, idx, outName, sf, seen - 1, maxTries, viewsOpt,
-                       orderText, viewsOut, /*clampOrder=*/false);
+                       orderText, viewsOut, /*clampOrder=*/false, chainFirst);
   if (chosen.empty()) {
     f.emitError("--step-lower-sparse: no lowerable loop order with index ")
         << k << " for result #" << idx << " (" << seen << " found in "
@@ -1490,7 +1523,7 @@ void LowerSparsePass::runOnOperation() {
                                                   : "output" + std::to_string(i);
       std::string o;
       ok = lowerResult(f, i, out, sf, order, maxTries, viewsOpt, o, views,
-                       clampOrder);
+                       clampOrder, chainFirst);
       orders += (orders.empty() ? "" : ";") + o;
     }
     if (!ok) {

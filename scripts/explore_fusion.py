@@ -3,7 +3,8 @@
 
 usage: explore_fusion.py [--models gcn,graphsage,sae,gpt3_bigbird]
                          [--datasets karate,cora] [--presets tiny,imagenet]
-                         [--blocks 16,32,64] [--configs unfused,per-layer,full]
+                         [--blocks 16,32,64] [--gpt3-decoders N]
+                         [--configs unfused,per-layer,full]
                          [--orders N] [--jobs J] [--out DIR] [--build DIR]
        explore_fusion.py --order-sweep [--sweep-max K] [--out DIR]
        explore_fusion.py --par-sweep [--par-factors 1,2,4,8,16] [--out DIR]
@@ -41,6 +42,13 @@ config; estimated vs simulated FLOPs and bytes).
 A model whose lowering or simulation fails (GPT-3 BigBird until its
 lowering exists) is reported on stderr and appears in the CSV with empty
 simulation columns and the reason in `note`.
+
+--gpt3-decoders N: GPT-3 as N decoder blocks (gpt3_bigbird.py --decoders N)
+instead of the attention block; every configuration is lowered with
+`run-step --chain-first` (under the default numbering the FFN chain is
+recomputed per output column at order 0 and does not finish). The results
+go to OUT/fusion_gpt3_decoders.csv, OUT/fusion_gpt3_decoders_regions.csv
+and OUT/fusion_gpt3_decoders.png (fusion.csv is left alone).
 
 Explicit fusion groupings are not explored: torch-import only offers
 unfused / per-layer / full (no custom groups).
@@ -93,7 +101,7 @@ CONFIGS = ["unfused", "per-layer", "full"]
 _lock = threading.Lock()
 
 
-GPT3_SIZE = {"seq": 0, "hidden": 0}
+GPT3_SIZE = {"seq": 0, "hidden": 0, "decoders": 0}
 
 
 def log(msg):
@@ -159,6 +167,8 @@ def job_args(model, dataset, a):
             extra += ["--seq", str(GPT3_SIZE["seq"])]
         if GPT3_SIZE["hidden"]:
             extra += ["--hidden", str(GPT3_SIZE["hidden"])]
+        if GPT3_SIZE["decoders"]:
+            extra += ["--decoders", str(GPT3_SIZE["decoders"])]
         return ["--block", dataset.removeprefix("block").split("-")[0]] + extra
     raise ValueError(model)
 
@@ -207,6 +217,8 @@ def one(a, model, dataset, config):
     t0 = time.time()
     cmd = [RUNSTEP, store, "--json", "--estimate", "--orders", str(a.orders), "--build", a.build,
            "--timeout", str(a.timeout), "--mem-gb", str(a.mem_gb)]
+    if model == "gpt3_bigbird" and GPT3_SIZE["decoders"]:
+        cmd.append("--chain-first")
     try:
         p = run(cmd, timeout=a.timeout * a.orders * 20 + 60)
     except subprocess.TimeoutExpired:
@@ -343,6 +355,7 @@ def explore(a):
     datasets = {"gcn": a.datasets, "graphsage": a.datasets, "sae": a.presets,
                 "gpt3_bigbird": ["block" + b + (f"-seq{a.gpt3_seq}" if a.gpt3_seq else "")
                                  + (f"-hidden{a.gpt3_hidden}" if a.gpt3_hidden else "")
+                                 + (f"-dec{a.gpt3_decoders}" if a.gpt3_decoders else "")
                                  for b in a.blocks]}
     jobs = [(m, d, c) for m in a.models for d in datasets[m] for c in a.configs]
     log(f"{len(jobs)} configurations, {a.jobs} in parallel, --orders {a.orders}")
@@ -354,9 +367,10 @@ def explore(a):
             rows.append(r)
             regions += rg
             log(f"done {n}/{len(jobs)}")
+    csv_base = "fusion_gpt3_decoders" if a.gpt3_decoders else "fusion"
     if a.merge:
-        old, old_regions = read_csv(os.path.join(a.out, "fusion.csv")), read_csv(
-            os.path.join(a.out, "fusion_regions.csv"))
+        old, old_regions = read_csv(os.path.join(a.out, csv_base + ".csv")), read_csv(
+            os.path.join(a.out, csv_base + "_regions.csv"))
         done = set(jobs)
         keep = lambda r: (r["model"], r["dataset"], r["config"]) not in done  # noqa: E731
         rows += [r for r in old if keep(r)]
@@ -382,8 +396,8 @@ def explore(a):
         r["flops_err_pct"] = err(r["est_flops"], r["sim_flops"])
         r["bytes_err_pct"] = err(r["est_bytes"], r["sim_bytes"])
     os.makedirs(a.out, exist_ok=True)
-    write_csv(os.path.join(a.out, "fusion.csv"), COLUMNS + EXTRA + ["frontend_trace_ms"], rows)
-    write_csv(os.path.join(a.out, "fusion_regions.csv"),
+    write_csv(os.path.join(a.out, csv_base + ".csv"), COLUMNS + EXTRA + ["frontend_trace_ms"], rows)
+    write_csv(os.path.join(a.out, csv_base + "_regions.csv"),
               ["model", "dataset", "config", "region", "order", "loop_order", "est_flops",
                "est_bytes", "sim_flops", "sim_bytes", "cycles", "flops_err_pct",
                "bytes_err_pct", "est_flops_linalg", "est_bytes_linalg"], regions)
@@ -391,7 +405,7 @@ def explore(a):
         for m in dict.fromkeys(r["model"] for r in rows):
             mr = [r for r in rows if r["model"] == m]
             if any(r.get("cycles") for r in mr):
-                plot(a.out, m, mr)
+                plot(a.out, m + ("_decoders" if a.gpt3_decoders and m == "gpt3_bigbird" else ""), mr)
     print(f"{'model':<13}{'dataset':<10}{'config':<10}{'cycles':>10}{'speedup':>9}"
           f"{'FLOPs err%':>12}{'bytes err%':>12}  note")
     for r in rows:
@@ -624,6 +638,10 @@ def main():
                          "streams make 1024 x 768 hours long: use e.g. 64)")
     ap.add_argument("--gpt3-hidden", type=int, default=0,
                     help="GPT-3 hidden size (64 per head; default the model's 768)")
+    ap.add_argument("--gpt3-decoders", type=int, default=0,
+                    help="GPT-3 as N decoder blocks (default 0: the attention block); "
+                         "lowered with run-step --chain-first, results in "
+                         "OUT/fusion_gpt3_decoders*.csv")
     ap.add_argument("--blocks", type=lst, default=["16", "32", "64"],
                     help="GPT-3 BigBird block sizes")
     ap.add_argument("--configs", type=lst, default=CONFIGS,
@@ -653,6 +671,9 @@ def main():
                     help="highest order index tried by --order-sweep, exclusive")
     a = ap.parse_args()
     GPT3_SIZE["seq"], GPT3_SIZE["hidden"] = a.gpt3_seq, a.gpt3_hidden
+    GPT3_SIZE["decoders"] = a.gpt3_decoders
+    if a.gpt3_decoders and a.models != ["gpt3_bigbird"]:
+        ap.error("--gpt3-decoders goes with --models gpt3_bigbird (its own CSV)")
     for m in a.models:
         if m not in ("gcn", "graphsage", "sae", "gpt3_bigbird"):
             ap.error(f"unknown model '{m}'")

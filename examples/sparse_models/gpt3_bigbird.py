@@ -1,4 +1,5 @@
-"""GPT-3 Small (125M) attention block with a BigBird block-sparse mask.
+"""GPT-3 Small (125M) attention block with a BigBird block-sparse mask, or
+`--decoders N` GPT-3 decoder blocks around it.
 
 x [seq, 768] -> q, k, v = linear(x) -> reshape to [seq, 12, 64] and permute
 to [12, seq, 64] -> scores = q kᵀ / 8 -> MaskedSoftmax over the BigBird
@@ -14,6 +15,18 @@ and the blocks at +-1 (window), the first 2 block rows and the first 2 block
 columns are kept entirely (global), and every block row keeps 2 further
 blocks drawn uniformly without replacement from all block columns (random;
 they may coincide with window or global blocks). Seeded.
+
+`--decoders N` (N >= 1) chains N pre-LN GPT decoder blocks, as GPT-2/3:
+h = x + out(attn(LN1(x))), y = h + fc2(GELU(fc1(LN2(h)))), FFN width 4 x
+hidden, GELU in its tanh approximation (GPT-2/3's own `gelu_new`; the exact
+erf form has no lowering), LayerNorm eps 1e-5 with random (not unit) scale
+and shift so that the test sees them. No embedding, no final LayerNorm:
+the decoders alone, as FuseFlow's GPT-3 kernels. The top-level modules are
+`dec0`, `dec1`, ... so per-layer regions are per decoder; the reshapes
+split each decoder into FuseFlow's three subsets (LN1 + QKV, attention,
+out projection + residual + LN2 + FFN + residual), and full fusion merges
+subset 3 of decoder n with subset 1 of decoder n + 1.
+Without `--decoders` (0) the model is the attention block alone.
 """
 import numpy as np
 import torch
@@ -72,6 +85,41 @@ class Attention(torch.nn.Module):
         return torch.matmul(p, v).permute(1, 0, 2)
 
 
+class Decoder(torch.nn.Module):
+    """Pre-LN GPT decoder block with BigBird attention."""
+
+    def __init__(self, hidden=HIDDEN, heads=HEADS):
+        super().__init__()
+        self.ln1 = torch.nn.LayerNorm(hidden, eps=LN_EPS)
+        self.attn = BigBirdAttention(hidden, heads)
+        self.ln2 = torch.nn.LayerNorm(hidden, eps=LN_EPS)
+        self.fc1 = torch.nn.Linear(hidden, 4 * hidden)
+        self.act = torch.nn.GELU(approximate="tanh")
+        self.fc2 = torch.nn.Linear(4 * hidden, hidden)
+
+    def forward(self, x, mask):
+        h = x + self.attn(self.ln1(x), mask)
+        return h + self.fc2(self.act(self.fc1(self.ln2(h))))
+
+
+class GPT3Decoders(torch.nn.Module):
+    """N decoder blocks, top-level modules dec0, dec1, ... (one layer each)."""
+
+    def __init__(self, n, hidden=HIDDEN, heads=HEADS):
+        super().__init__()
+        self.n = n
+        for i in range(n):
+            self.add_module(f"dec{i}", Decoder(hidden, heads))
+
+    def forward(self, x, mask):
+        for i in range(self.n):
+            x = getattr(self, f"dec{i}")(x, mask)
+        return x
+
+
+LN_EPS = 1e-5
+
+
 def make(args):
     seq = args.seq or 1024
     block = args.block or 64
@@ -80,7 +128,17 @@ def make(args):
         raise SystemExit(f"gpt3_bigbird: the hidden size {hidden} is not a multiple of the head size {HEAD_DIM}")
     mask, _ = bigbird_mask(seq, block, args.seed)
     torch.manual_seed(args.seed)
-    model = BigBirdAttention(hidden, hidden // HEAD_DIM)
+    decoders = getattr(args, "decoders", None) or 0
+    if decoders < 0:
+        raise SystemExit(f"gpt3_bigbird: --decoders {decoders} must be >= 0")
+    if decoders:
+        model = GPT3Decoders(decoders, hidden, hidden // HEAD_DIM)
+        with torch.no_grad():  # LayerNorm scale and shift away from 1 and 0
+            for name, p in model.named_parameters():
+                if ".ln" in name:
+                    p.add_(0.1 * torch.randn(p.shape))
+    else:
+        model = BigBirdAttention(hidden, hidden // HEAD_DIM)
     rng = np.random.default_rng(args.seed)
     x = rng.standard_normal((seq, hidden), dtype=np.float32)
     return model, {"x": torch.from_numpy(x), "mask": torch.from_numpy(mask)}, {"mask": "dcsr"}
@@ -88,15 +146,39 @@ def make(args):
 
 def reference(t):
     x, mask = t["x"], t["mask"]
+    if "dec0_ln1_weight" not in t:
+        return _attention_ref(t, x, mask, "")
+    i = 0
+    while f"dec{i}_ln1_weight" in t:
+        p = f"dec{i}_"
+        h = x + _attention_ref(t, _layer_norm(x, t[p + "ln1_weight"], t[p + "ln1_bias"]), mask, p + "attn_")
+        f = _gelu_tanh(_lin(t, _layer_norm(h, t[p + "ln2_weight"], t[p + "ln2_bias"]), p + "fc1"))
+        x = h + _lin(t, f, p + "fc2")
+        i += 1
+    return x
+
+
+def _lin(t, h, p):
+    return h @ t[p + "_weight"].T + t[p + "_bias"]
+
+
+def _layer_norm(h, w, b):
+    m = h.mean(-1, keepdims=True)
+    v = ((h - m) ** 2).mean(-1, keepdims=True)
+    return (h - m) / np.sqrt(v + LN_EPS) * w + b
+
+
+def _gelu_tanh(h):
+    return 0.5 * h * (1 + np.tanh(np.sqrt(2 / np.pi) * (h + 0.044715 * h ** 3)))
+
+
+def _attention_ref(t, x, mask, p):
     seq, hidden = x.shape
     heads = hidden // HEAD_DIM
-
-    def lin(h, p):
-        return h @ t[p + "_weight"].T + t[p + "_bias"]
-    q, k, v = (lin(x, "qkv_" + n).reshape(seq, heads, HEAD_DIM).transpose(1, 0, 2) for n in "qkv")
+    q, k, v = (_lin(t, x, p + "qkv_" + n).reshape(seq, heads, HEAD_DIM).transpose(1, 0, 2) for n in "qkv")
     s = q @ k.transpose(0, 2, 1) / np.sqrt(HEAD_DIM)
     o = (common.masked_softmax(s, mask) @ v).transpose(1, 0, 2).reshape(seq, hidden)
-    return lin(o, "out")
+    return _lin(t, o, p + "out")
 
 
 def check_mask(keep, window=1, globals_=2, randoms=2):

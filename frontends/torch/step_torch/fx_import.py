@@ -70,6 +70,7 @@ _TARGETS = {
     torch.log_softmax: "log_softmax", F.log_softmax: "log_softmax",
     torch.transpose: "transpose", torch.t: "t", torch.permute: "permute",
     torch.reshape: "reshape", torch.flatten: "flatten",
+    F.layer_norm: "layer_norm", F.gelu: "gelu",
 }
 _METHODS = {
     "add": "add", "mul": "mul", "sub": "sub", "div": "div", "matmul": "matmul",
@@ -219,7 +220,8 @@ class _Lowering:
         if kind is None:
             raise self.err(node, "operation is not supported by the step torch frontend "
                                  "(supported: matmul/mm/bmm/addmm/linear, add/sub/mul/div, relu, sigmoid, exp, "
-                                 "softmax, log_softmax, transpose/t/permute, reshape/view/flatten, MaskedSoftmax)")
+                                 "softmax, log_softmax, layer_norm, gelu(approximate='tanh'), transpose/t/permute, "
+                                 "reshape/view/flatten, MaskedSoftmax)")
         shape = self.shape_of(node)
         return getattr(self, "lower_" + kind)(node, shape)
 
@@ -358,6 +360,41 @@ class _Lowering:
             raise self.err(node, f"scores {list(s.shape)} must be dense and end in the mask's shape {list(m.shape)}")
         levels = ("dense",) * (s.rank - m.rank) + m.levels
         return self.add("masked_softmax", node, [s, m], shape, levels)
+
+    # -- decoder-block ops (GPT-3): layer norm and the tanh GELU
+    def lower_layer_norm(self, node, shape):
+        """layer_norm over the last dim: one unit (mean, variance, normalize)."""
+        x = self.operand(node, self.arg(node, 0, "input"))
+        nshape = self.arg(node, 1, "normalized_shape")
+        eps = self.arg(node, 4, "eps", 1e-5)
+        if not isinstance(x, Value) or x.levels:
+            raise self.err(node, "layer_norm needs a dense tensor operand")
+        if list(nshape) != [x.shape[-1]]:
+            raise self.err(node, f"layer_norm over {list(nshape)}: only the last dim ({x.shape[-1]}) is supported")
+        ops = [x]
+        affine = []
+        for i, key in ((2, "weight"), (3, "bias")):
+            a = self.arg(node, i, key)
+            if a is None:
+                affine.append(False)
+                continue
+            v = self.operand(node, a)
+            if not isinstance(v, Value) or v.levels or v.shape != (x.shape[-1],):
+                raise self.err(node, f"layer_norm {key} must be a dense [{x.shape[-1]}] tensor")
+            ops.append(v)
+            affine.append(True)
+        return self.add("layer_norm", node, ops, shape, None, eps=float(eps),
+                        weight=affine[0], bias=affine[1])
+
+    def lower_gelu(self, node, shape):
+        x = self.operand(node, self.arg(node, 0, "input"))
+        approx = self.arg(node, 1, "approximate", "none")
+        if approx != "tanh":
+            raise self.err(node, "gelu: only approximate='tanh' is supported (exact GELU needs erf, "
+                                 "which neither the lowering nor the tile ops have)")
+        if not isinstance(x, Value) or x.levels:
+            raise self.err(node, "gelu needs a dense tensor operand")
+        return self.add("elementwise", node, [x], shape, None, op="gelu_tanh")
 
     # -- data movement
     def lower_transpose(self, node, shape):
@@ -606,12 +643,29 @@ def _scalar_body(em, base, op, args):
         return [f"{z} = arith.constant 0.000000000e+00 : f32", f"{r} = arith.maximumf {args[0]}, {z} : f32"], r
     if op == "exp":
         return [f"{r} = math.exp {args[0]} : f32"], r
+    if op == "gelu_tanh":
+        return _gelu_tanh_body(em, base, args[0], r)
     if op == "sigmoid":
         n, e, one, d = (em.fresh(base + s) for s in ("_neg", "_exp", "_one", "_den"))
         return [f"{n} = arith.negf {args[0]} : f32", f"{e} = math.exp {n} : f32",
                 f"{one} = arith.constant 1.000000000e+00 : f32", f"{d} = arith.addf {one}, {e} : f32",
                 f"{r} = arith.divf {one}, {d} : f32"], r
     raise AssertionError(op)
+
+
+def _gelu_tanh_body(em, base, x, r):
+    """GELU, tanh approximation: 0.5 x (1 + tanh(u)) with u = sqrt(2/pi) (x +
+    0.044715 x^3), written as x / (1 + exp(-2u)) (0.5 (1 + tanh(u)) is
+    sigmoid(2u)) so that it needs only exp and division."""
+    x2, x3, a, u, z, e, one, d, c1, c2 = (em.fresh(base + s) for s in (
+        "_x2", "_x3", "_a", "_u", "_z", "_e", "_one", "_den", "_c1", "_c2"))
+    return [f"{c1} = arith.constant {_fmt_float(0.044715)} : f32",
+            f"{c2} = arith.constant {_fmt_float(-2.0 * math.sqrt(2.0 / math.pi))} : f32",
+            f"{one} = arith.constant 1.000000000e+00 : f32",
+            f"{x2} = arith.mulf {x}, {x} : f32", f"{x3} = arith.mulf {x2}, {x} : f32",
+            f"{a} = arith.mulf {x3}, {c1} : f32", f"{u} = arith.addf {x}, {a} : f32",
+            f"{z} = arith.mulf {u}, {c2} : f32", f"{e} = math.exp {z} : f32",
+            f"{d} = arith.addf {one}, {e} : f32", f"{r} = arith.divf {x}, {d} : f32"], r
 
 
 def _present_only(em, base, op, args):
@@ -710,6 +764,8 @@ def _emit_unit(em, u):
         em.emit(f"{res} = linalg.transpose ins(%{x.name} : {em.ty(x)}) outs({init} : {out_ty}) permutation = [{perm}]")
     elif u.kind in ("softmax", "log_softmax", "masked_softmax"):
         _emit_softmax(em, u, res, base, out_ty)
+    elif u.kind == "layer_norm":
+        _emit_layer_norm(em, u, res, base, out_ty)
     else:
         raise AssertionError(u.kind)
 
@@ -794,6 +850,67 @@ def _emit_softmax(em, u, res, base, out_ty):
     em.generic(res, base, [(ex, ety, _amap(R, full)), (sm, red_ty, _amap(R, red))], out_ty,
                em.empty(base, out_ty), _amap(R, full), ["parallel"] * R,
                lambda a, o: _sparse_over_dense(em, base, "div", a) if levels else _scalar_body(em, base, "div", a))
+
+
+def _emit_layer_norm(em, u, res, base, out_ty):
+    """layer_norm over the last dim as four generics: mean = sum(x / H),
+    var = sum((x - mean)^2 / H), rstd = exp(-0.5 log(var + eps)) per row (no
+    square root among the lowering's ops: exp and log stand in for rsqrt),
+    and (x - mean) * rstd [* weight] [+ bias]."""
+    R = u.result.rank
+    H = u.result.shape[-1]
+    full = [f"d{i}" for i in range(R)]
+    red = full[:-1]
+    red_ty = em.tys(u.result.shape[:-1], None)
+    iters = ["parallel"] * (R - 1) + ["reduction"]
+    x = u.operands[0]
+    xin = ("%" + x.name, em.ty(x), _amap(R, full))
+    inv = _fmt_float(1.0 / H)
+    mean = em.fresh(base + "_mean")
+
+    def mean_body(a, o):
+        c, p, s = em.fresh(base + "_c"), em.fresh(base + "_p"), em.fresh(base + "_s")
+        return [f"{c} = arith.constant {inv} : f32", f"{p} = arith.mulf {a[0]}, {c} : f32",
+                f"{s} = arith.addf {o}, {p} : f32"], s
+    em.generic(mean, base, [xin], red_ty, em.filled(base, red_ty, 0.0), _amap(R, red), iters, mean_body)
+    var = em.fresh(base + "_var")
+
+    def var_body(a, o):
+        c, d, q, p, s = (em.fresh(base + t) for t in ("_c", "_d", "_q", "_p", "_s"))
+        return [f"{c} = arith.constant {inv} : f32", f"{d} = arith.subf {a[0]}, {a[1]} : f32",
+                f"{q} = arith.mulf {d}, {d} : f32", f"{p} = arith.mulf {q}, {c} : f32",
+                f"{s} = arith.addf {o}, {p} : f32"], s
+    em.generic(var, base, [xin, (mean, red_ty, _amap(R, red))], red_ty, em.filled(base, red_ty, 0.0),
+               _amap(R, red), iters, var_body)
+    rstd = em.fresh(base + "_rstd")
+
+    def rstd_body(a, o):
+        ce, ch, e, l, h, r = (em.fresh(base + t) for t in ("_eps", "_half", "_e", "_l", "_h", "_r"))
+        return [f"{ce} = arith.constant {_fmt_float(u.attrs['eps'])} : f32",
+                f"{ch} = arith.constant {_fmt_float(-0.5)} : f32",
+                f"{e} = arith.addf {a[0]}, {ce} : f32", f"{l} = math.log {e} : f32",
+                f"{h} = arith.mulf {l}, {ch} : f32", f"{r} = math.exp {h} : f32"], r
+    rmap = _amap(R - 1, [f"d{i}" for i in range(R - 1)])
+    em.generic(rstd, base, [(var, red_ty, rmap)], red_ty, em.empty(base, red_ty), rmap,
+               ["parallel"] * (R - 1), rstd_body)
+    ins = [xin, (mean, red_ty, _amap(R, red)), (rstd, red_ty, _amap(R, red))]
+    for v in u.operands[1:]:
+        ins.append(("%" + v.name, em.ty(v), _amap(R, [f"d{R - 1}"])))
+
+    def out_body(a, o):
+        d, n = em.fresh(base + "_d"), em.fresh(base + "_n")
+        lines = [f"{d} = arith.subf {a[0]}, {a[1]} : f32", f"{n} = arith.mulf {d}, {a[2]} : f32"]
+        k = 3
+        if u.attrs["weight"]:
+            w = em.fresh(base + "_w")
+            lines.append(f"{w} = arith.mulf {n}, {a[k]} : f32")
+            n, k = w, k + 1
+        if u.attrs["bias"]:
+            b = em.fresh(base + "_b")
+            lines.append(f"{b} = arith.addf {n}, {a[k]} : f32")
+            n = b
+        return lines, n
+    em.generic(res, base, ins, out_ty, em.empty(base, out_ty), _amap(R, full), ["parallel"] * R, out_body)
 
 
 def _driver_order(units, region_of, reg_io):

@@ -68,6 +68,10 @@ def make(args):
         return Shared(), {"x": x}, {}
     if case == "cycle":
         return Cycle(), {"x": x}, {}
+    if case == "gelu-exact":
+        return GeluExact(), {"x": x}, {}
+    if case == "layer-norm-2d":
+        return LayerNorm2d(), {"x": x}, {}
     if case == "reshape-order":
         return ReshapeOrder(), {"x": x, "y": torch.ones(2, 8)}, {}
     raise SystemExit(f"bad_models: unknown case {case}")
@@ -95,3 +99,21 @@ class ReshapeOrder(torch.nn.Module):
         h = torch.relu(x.reshape(16))        # after one reshape
         z = y.reshape(16)                    # a reshape placed after relu...
         return h + z                         # ...that relu's region needs
+
+
+class GeluExact(torch.nn.Module):
+    """The exact (erf) GELU: only the tanh approximation lowers."""
+
+    def forward(self, x):
+        return torch.nn.functional.gelu(x)
+
+
+class LayerNorm2d(torch.nn.Module):
+    """layer_norm over two dims: only the last dim is supported."""
+
+    def __init__(self):
+        super().__init__()
+        self.ln = torch.nn.LayerNorm([4, 4])
+
+    def forward(self, x):
+        return self.ln(x)
