@@ -5,7 +5,7 @@ usage: explore_fusion.py [--models gcn,graphsage,sae,gpt3_bigbird]
                          [--datasets karate,cora] [--presets tiny,imagenet]
                          [--blocks 16,32,64] [--gpt3-decoders N]
                          [--configs unfused,per-layer,full]
-                         [--orders N] [--jobs J] [--out DIR] [--build DIR]
+                         [--orders N] [--prune M] [--jobs J] [--out DIR] [--build DIR]
        explore_fusion.py --order-sweep [--sweep-max K] [--out DIR]
        explore_fusion.py --par-sweep [--par-factors 1,2,4,8,16] [--out DIR]
 
@@ -216,6 +216,7 @@ def one(a, model, dataset, config):
     log(f"{tag}: simulate (--orders {a.orders})")
     t0 = time.time()
     cmd = [RUNSTEP, store, "--json", "--estimate", "--orders", str(a.orders), "--build", a.build,
+           "--prune-by-estimate", str(a.prune),
            "--timeout", str(a.timeout), "--mem-gb", str(a.mem_gb)]
     if model == "gpt3_bigbird" and GPT3_SIZE["decoders"]:
         cmd.append("--chain-first")
@@ -648,6 +649,10 @@ def main():
                     help="fusion configurations (torch-import --fusion)")
     ap.add_argument("--orders", type=int, default=8,
                     help="loop orders tried per region (run-step --orders)")
+    ap.add_argument("--prune", type=int, default=0, metavar="M",
+                    help="simulate only each region's M orders of least estimated "
+                         "work among the --orders N (run-step --prune-by-estimate; "
+                         "0: simulate all N)")
     ap.add_argument("--jobs", type=int, default=2, help="configurations run in parallel")
     ap.add_argument("--timeout", type=float, default=600,
                     help="seconds per simulation of one order (run-step --timeout)")
