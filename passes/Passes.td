@@ -751,7 +751,8 @@ def StepSamEstimate : Pass<"step-sam-estimate", "::mlir::ModuleOp"> {
       union's reference results are valid where their input exists.
     - `fiber_repeat`: the signal's levels with the input's validity;
       `locate`, `repeat_sig`, `broadcast`: their inputs' estimates.
-    - `reduce`: drops the last level; a fiber of extent X and per-coordinate
+    - `reduce`: drops the last level (with `outer`, takes `outer`'s
+      levels); a fiber of extent X and per-coordinate
       probability q is non-empty with probability `1 - (1 - q)^X`.
     - `spacc` (order 1): per block, the union of its K fibers over J,
       `1 - (1 - q)^(K per block)` per coordinate; blocks without elements

@@ -574,6 +574,9 @@ struct SamEstimatePass
         Est e;
         e.levels = src.levels;
         e.levels.pop_back();
+        // With `outer`, one value per coordinate of the result's level.
+        if (in.size() >= 2)
+          e.levels = in[1]->levels;
         e.blockElems = src.blockElems;
         est[op->getResult(0)] = e;
       } else if (name == "spacc") {
