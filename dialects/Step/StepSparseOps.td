@@ -236,6 +236,12 @@ def Step_ReduceOp : Step_InferredStreamOp<"reduce"> {
   let arguments = (ins Step_AnyStream:$input, StrAttr:$kind,
                        Optional<Step_AnyStream>:$outer);
   let results = (outs Step_AnyStream:$result);
+  // Without `outer` (the form before it existed).
+  let builders = [
+    OpBuilder<(ins "::mlir::Value":$input, "::llvm::StringRef":$kind), [{
+      build($_builder, $_state, input, kind, ::mlir::Value());
+    }]>
+  ];
   let assemblyFormat = "$input `kind` $kind (`outer` $outer^)? attr-dict `:` qualified(type($input)) (`,` qualified(type($outer))^)?";
 }
 
