@@ -470,7 +470,10 @@ def StepLowerSparse : Pass<"step-lower-sparse", "::mlir::ModuleOp"> {
       operand's structure, `exp`/`log` make it dense. Dense operands are
       located from joined coordinates.
     - Reductions: `reduce` when the reduced variable is innermost, `spacc`
-      order 1 with `keep_empty` when one result variable lies below it.
+      order 1 with `keep_empty` when one result variable lies below it. A
+      reduce gets the coordinates of the level above as `outer`: below an
+      empty fiber the values carry a bare stop that SAM's reducer alone
+      would take for an element with an empty fiber.
     - Tensors are bound by name (`step-sim --bind NAME=DIR`): an argument's
       name location `%A: tensor<..> loc("A")`, else `argN`; dense arguments
       read in another order than row-major are views `NAME@p0,p1` (the
@@ -502,7 +505,7 @@ def StepLowerSparse : Pass<"step-lower-sparse", "::mlir::ModuleOp"> {
       %va = step.array_val ... tensor "A"
       %vx = step.array_val ... tensor "x"
       %p = step.map %va, %vx { step.mul }
-      %y = step.reduce %p kind "add"
+      %y = step.reduce %p kind "add" outer %i
       step.val_write %y tensor "output"
     }
     ```

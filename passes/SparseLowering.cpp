@@ -36,7 +36,8 @@
 //    reference (the same set joined with itself).
 // 5. Values. References are repeated to the node's innermost level, read
 //    by array_val, combined by one map of the body's arithmetic (tile ops),
-//    then reduced. A dense result is written by val_write after a final
+//    then reduced (each reduce guided by the coordinates of the level
+//    above: `outer`, see step.reduce). A dense result is written by val_write after a final
 //    level-by-level densification (a union with a dense scan).
 //
 // Dense operands whose storage order is not the global order are read as
@@ -1320,7 +1321,19 @@ struct Lowering {
     auto isRed = [&](int v) { return llvm::is_contained(n->redVars, v); };
     while (llvm::any_of(s, isRed)) {
       if (isRed(s.back())) {
-        val = b->create<mlir::step::ReduceOp>(loc, val, n->reduceKind).getResult();
+        // The coordinates of the level above guide the reduce: below an
+        // empty fiber of an outer level the values carry a bare stop that
+        // SAM's reducer would read as an element with an empty fiber (a 0
+        // that no coordinate stream of that level has).
+        Value outer = cs.size() >= 2 ? cs[cs.size() - 2] : Value();
+        if (outer && !broken &&
+            cast<StreamType>(outer.getType()).getShape() !=
+                cast<StreamType>(val.getType()).getShape().drop_back())
+          broken = true;
+        if (broken)
+          break;
+        val = b->create<mlir::step::ReduceOp>(loc, val, n->reduceKind, outer)
+                  .getResult();
         s.pop_back();
         cs.pop_back();
         continue;

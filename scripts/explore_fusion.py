@@ -4,7 +4,8 @@
 usage: explore_fusion.py [--models gcn,graphsage,sae,gpt3_bigbird]
                          [--datasets karate,cora] [--presets tiny,imagenet]
                          [--blocks 16,32,64] [--gpt3-decoders N]
-                         [--configs unfused,per-layer,full]
+                         [--configs unfused,per-layer,full,groups]
+                         [--grouping groups=A+B,C ...]
                          [--orders N] [--prune M] [--jobs J] [--out DIR] [--build DIR]
        explore_fusion.py --order-sweep [--sweep-max K] [--out DIR]
        explore_fusion.py --par-sweep [--par-factors 1,2,4,8,16] [--out DIR]
@@ -50,8 +51,18 @@ recomputed per output column at order 0 and does not finish). The results
 go to OUT/fusion_gpt3_decoders.csv, OUT/fusion_gpt3_decoders_regions.csv
 and OUT/fusion_gpt3_decoders.png (fusion.csv is left alone).
 
-Explicit fusion groupings are not explored: torch-import only offers
-unfused / per-layer / full (no custom groups).
+--configs takes unfused, per-layer, full (torch-import --fusion) and
+`groups`, which stands for the enumerated explicit
+groupings of GCN and GraphSAGE (nothing for the other models): their
+layers' stages in program order (STAGES: per layer the aggregation and the
+transform; GraphSAGE's transform is split into the neighbor and the self
+term plus the sum), every partition of that sequence into contiguous runs
+(2^(n-1) for n stages: 8 for GCN, 8 for GraphSAGE), except the one-group
+run (= full) and the run cut at the layer boundaries only (= per-layer).
+Contiguous runs of a topological order cannot form a region cycle. The
+config name is the grouping (`groups=matmul,layer1.linear+relu+...`).
+--grouping groups=A+B,C (repeatable) adds one explicit grouping of
+torch-import's syntax to every model.
 
 --order-sweep: FuseFlow Fig. 18. The per-layer GCN's first layer
 (relu(Â X W1ᵀ + b1), the nested matmul) on karate club, simulated for
@@ -98,6 +109,37 @@ EXTRA = ["flops_err_pct", "bytes_err_pct", "est_flops_linalg", "est_bytes_linalg
          "est_bytes_nocopy", "flops_err_nocopy_pct", "bytes_err_nocopy_pct", "orders",
          "match", "frontend_s", "compile_s", "est_note", "note"]
 CONFIGS = ["unfused", "per-layer", "full"]
+# Explicit-grouping stages (torch-import --fusion groups= names), in program
+# order, and the stage index where each layer after the first starts.
+STAGES = {
+    "gcn": (["matmul", "layer1.linear+relu", "matmul_1", "layer2.linear+log_softmax"], [2]),
+    "graphsage": (["matmul+layer1.lin_nbr", "layer1.lin_self+add+relu",
+                   "matmul_1+layer2.lin_nbr", "layer2.lin_self+add_1+log_softmax"], [2]),
+}
+
+
+def groupings(model):
+    """The explicit groupings explored for `model` (see the usage text)."""
+    if model not in STAGES:
+        return []
+    stages, layer_cuts = STAGES[model]
+    n = len(stages)
+    out = []
+    for mask in range(1 << (n - 1)):
+        cuts = [i + 1 for i in range(n - 1) if mask >> i & 1]
+        if not cuts or cuts == layer_cuts:
+            continue  # full, per-layer
+        bounds = [0] + cuts + [n]
+        out.append("groups=" + ",".join("+".join(stages[a:b]) for a, b in zip(bounds, bounds[1:])))
+    return out
+
+
+def configs_for(model, configs, extra=()):
+    """--configs for one model, `groups` expanded."""
+    out = []
+    for c in configs:
+        out += groupings(model) if c == "groups" else [c]
+    return out + [g for g in extra if g not in out]
 _lock = threading.Lock()
 
 
@@ -191,7 +233,7 @@ def graph_store(a, dataset):
 def one(a, model, dataset, config):
     tag = f"{model}/{dataset}/{config}"
     row = {"model": model, "dataset": dataset, "config": config, "orders": a.orders}
-    store = os.path.join(a.work, f"{model}_{dataset}_{config}")
+    store = os.path.join(a.work, re.sub(r"[^A-Za-z0-9_.-]", "_", f"{model}_{dataset}_{config}"))
     log(f"{tag}: import")
     t0 = time.time()
     p = run([IMPORT, os.path.join(MODELS, model + ".py"), "--fusion", config,
@@ -318,8 +360,9 @@ def plot(out, model, rows):
     import matplotlib.pyplot as plt
     dsets = list(dict.fromkeys(r["dataset"] for r in rows))
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.2))
-    w = 0.8 / len(CONFIGS)
-    for i, c in enumerate(CONFIGS):
+    configs = list(dict.fromkeys(r["config"] for r in rows))
+    w = 0.8 / len(configs)
+    for i, c in enumerate(configs):
         ys = [next((r.get("speedup_vs_unfused") or 0 for r in rows
                     if r["dataset"] == d and r["config"] == c), 0) for d in dsets]
         xs = np.arange(len(dsets)) + i * w
@@ -327,10 +370,10 @@ def plot(out, model, rows):
         for x, y in zip(xs, ys):
             ax1.text(x, y, f"{y:.2f}" if y else "n/a", ha="center", va="bottom", fontsize=7)
     ax1.axhline(1.0, color="gray", lw=0.8)
-    ax1.set_xticks(np.arange(len(dsets)) + w * (len(CONFIGS) - 1) / 2, dsets)
+    ax1.set_xticks(np.arange(len(dsets)) + w * (len(configs) - 1) / 2, dsets)
     ax1.set_ylabel("speedup over unfused (cycles)")
     ax1.set_title(f"{model}: fusion granularity")
-    ax1.legend(fontsize=8)
+    ax1.legend(fontsize=8 if len(configs) <= 4 else 5)
     for key, mk in (("flops", "o"), ("bytes", "s")):
         pts = [(r[f"sim_{key}"], r[f"est_{key}"]) for r in rows
                if r.get(f"sim_{key}") and r.get(f"est_{key}")]
@@ -358,7 +401,7 @@ def explore(a):
                                  + (f"-hidden{a.gpt3_hidden}" if a.gpt3_hidden else "")
                                  + (f"-dec{a.gpt3_decoders}" if a.gpt3_decoders else "")
                                  for b in a.blocks]}
-    jobs = [(m, d, c) for m in a.models for d in datasets[m] for c in a.configs]
+    jobs = [(m, d, c) for m in a.models for d in datasets[m] for c in configs_for(m, a.configs, a.grouping)]
     log(f"{len(jobs)} configurations, {a.jobs} in parallel, --orders {a.orders}")
     rows, regions = [], []
     with cf.ThreadPoolExecutor(max_workers=a.jobs) as ex:
@@ -646,7 +689,11 @@ def main():
     ap.add_argument("--blocks", type=lst, default=["16", "32", "64"],
                     help="GPT-3 BigBird block sizes")
     ap.add_argument("--configs", type=lst, default=CONFIGS,
-                    help="fusion configurations (torch-import --fusion)")
+                    help="fusion configurations: unfused, per-layer, full (torch-import "
+                         "--fusion) and groups (the enumerated groupings of GCN and GraphSAGE)")
+    ap.add_argument("--grouping", action="append", default=[],
+                    help="an explicit grouping groups=A+B,C (torch-import --fusion), for "
+                         "every model; repeatable")
     ap.add_argument("--orders", type=int, default=8,
                     help="loop orders tried per region (run-step --orders)")
     ap.add_argument("--prune", type=int, default=0, metavar="M",
@@ -683,9 +730,12 @@ def main():
         if m not in ("gcn", "graphsage", "sae", "gpt3_bigbird"):
             ap.error(f"unknown model '{m}'")
     for c in a.configs:
-        if c not in CONFIGS:
-            ap.error(f"unknown configuration '{c}' (explicit groups are not supported "
-                     "by torch-import)")
+        if c not in CONFIGS and c != "groups":
+            ap.error(f"unknown configuration '{c}' (expected {', '.join(CONFIGS)} or groups; "
+                     "one explicit grouping: --grouping groups=A+B,C)")
+    for g in a.grouping:
+        if not g.startswith("groups="):
+            ap.error(f"--grouping '{g}': expected groups=A+B,C")
     for tool in ("step-opt", "step-sim"):
         if not os.access(os.path.join(a.build, "bin", tool), os.X_OK):
             ap.error(f"{a.build}/bin/{tool} not found: build first")

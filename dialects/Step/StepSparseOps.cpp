@@ -232,6 +232,14 @@ LogicalResult ReduceOp::inferReturnTypes(MLIRContext *ctx,
   if (in.getRank() < 1)
     return fail(loc, op, "expected an input of rank >= 1, got ",
                 str(in.getShape()));
+  if (Value outer = adaptor.getOuter()) {
+    if (failed(checkElement(loc, op, "outer", outer, "crd")))
+      return failure();
+    if (!sameDims(streamOf(outer).getShape(), outerDims(in)))
+      return fail(loc, op, "expected 'outer' to have the dims ",
+                  str(outerDims(in)), " of the result, got ",
+                  str(streamOf(outer).getShape()));
+  }
   results.push_back(StreamType::get(ctx, outerDims(in), in.getElementType()));
   return success();
 }

@@ -215,14 +215,34 @@ def Step_ReduceOp : Step_InferredStreamOp<"reduce"> {
     SAM's test: `[5,5,S0,5,S0,4,8,S0,4,3,S0,4,3,S1,D]` -> `[10,5,12,7,7,S0,D]`.
     Shape rule: `[D.., X] -> [D..]` (rank >= 1).
 
+    With `outer` (coordinates of the result's level, of shape `[D..]`), the
+    input's fibers follow those coordinates: one fiber per element of
+    `outer`, and a stop of `outer` with no element before it (an empty fiber
+    of the result level) gives just that stop, where the input has a bare
+    stop one level higher. SAM's tokens alone cannot tell this case from an
+    element whose fiber is empty (which gives 0): below an empty fiber a
+    level scanner turns the stop Sn into S(n+1), the tokens of "one element
+    with an empty fiber". `outer: [0, S0, S1, D]` with input
+    `[1, 2, S1, S2, D]` gives `[3, S0, S1, D]` (without `outer`: `[3, S0, 0, S1, D]`).
+
     ```mlir
     %y = step.reduce %p kind "add" : !step.stream<[1, 4, ragged<K>], tile<1x1xf32>>
     // -> !step.stream<[1, 4], tile<1x1xf32>>
+    %z = step.reduce %p kind "add" outer %ci
+        : !step.stream<[1, ragged<I>, ragged<K>], tile<1x1xf32>>, !step.stream<[1, ragged<I>], crd>
+    // -> !step.stream<[1, ragged<I>], tile<1x1xf32>>
     ```
   }];
-  let arguments = (ins Step_AnyStream:$input, StrAttr:$kind);
+  let arguments = (ins Step_AnyStream:$input, StrAttr:$kind,
+                       Optional<Step_AnyStream>:$outer);
   let results = (outs Step_AnyStream:$result);
-  let assemblyFormat = "$input `kind` $kind attr-dict `:` qualified(type($input))";
+  // Without `outer` (the form before it existed).
+  let builders = [
+    OpBuilder<(ins "::mlir::Value":$input, "::llvm::StringRef":$kind), [{
+      build($_builder, $_state, input, kind, ::mlir::Value());
+    }]>
+  ];
+  let assemblyFormat = "$input `kind` $kind (`outer` $outer^)? attr-dict `:` qualified(type($input)) (`,` qualified(type($outer))^)?";
 }
 
 def Step_SpaccOp : Step_InferredStreamOp<"spacc"> {

@@ -467,10 +467,63 @@ def _fold_transposes(lowering):
 # Fusion regions
 
 FUSION_MODES = ("unfused", "per-layer", "full")
+GROUPS_PREFIX = "groups="
+
+
+def check_fusion(fusion):
+    """Raises FrontendError unless `fusion` is a mode of FUSION_MODES or an
+    explicit grouping `groups=A+B,C` (see _explicit_groups)."""
+    if fusion in FUSION_MODES:
+        return
+    if not fusion.startswith(GROUPS_PREFIX):
+        raise FrontendError(f"unknown fusion mode '{fusion}' (expected one of {', '.join(FUSION_MODES)}, "
+                            f"or {GROUPS_PREFIX}A+B,C)")
+    groups = [g.split("+") for g in fusion[len(GROUPS_PREFIX):].split(",")]
+    if any(not n.strip() for g in groups for n in g):
+        raise FrontendError(f"--fusion '{fusion}': an empty name (expected {GROUPS_PREFIX}A+B,C: groups "
+                            f"separated by ',', names within a group by '+')")
+
+
+def _explicit_groups(units, fusion):
+    """Explicit fusion groups, `groups=A+B,C`: every group (separated by ',')
+    is one fusion region holding the units its names ('+') select. A name is
+    a module's qualified name (`layer1`, `layer1.lin_nbr`: every op called
+    inside it) or an fx node name (`relu`, `matmul_1`: that op); a unit takes
+    the group of its most specific name (node name, then its modules from
+    the innermost out). Returns {unit: group index or None (not named)}, and
+    the group labels. Unknown names and a name in two groups are errors."""
+    groups = [[n.strip() for n in g.split("+")] for g in fusion[len(GROUPS_PREFIX):].split(",")]
+    known_modules, known_nodes = [], []
+    for u in units:
+        if u.kind == "reshape":
+            continue
+        for qn, _ in u.scope:
+            if qn not in known_modules:
+                known_modules.append(qn)
+        if u.node not in known_nodes:
+            known_nodes.append(u.node)
+    index = {}
+    for gi, g in enumerate(groups):
+        for n in g:
+            if n in index:
+                raise FrontendError(f"--fusion '{fusion}': '{n}' is in two groups")
+            if n not in known_modules and n not in known_nodes:
+                raise FrontendError(f"--fusion '{fusion}': unknown name '{n}' (modules: {', '.join(known_modules)}; "
+                                    f"fx nodes: {', '.join(known_nodes)})")
+            index[n] = gi
+    chosen = {}
+    for u in units:
+        names = [u.node] + [qn for qn, _ in reversed(u.scope)]
+        chosen[u] = next((index[n] for n in names if n in index), None)
+    return chosen, ["+".join(g) for g in groups]
 
 
 def _assign_regions(units, mode):
-    """Region of every compute unit: (key, name). Reshapes are barriers."""
+    """Region of every compute unit: (key, name). Reshapes are barriers.
+    Explicit groups (`groups=...`): a unit no group names takes its layer's
+    region (as per-layer) when it runs inside a module, else its first
+    producer's region."""
+    explicit = _explicit_groups(units, mode) if mode.startswith(GROUPS_PREFIX) else None
     group, depth = {}, {}
     producer = {}
     for u in units:
@@ -499,6 +552,12 @@ def _assign_regions(units, mode):
             group[u] = (i, u.name)
         elif mode == "full":
             group[u] = (0, "")
+        elif explicit and explicit[0][u] is not None:
+            gi = explicit[0][u]
+            group[u] = (("group", gi), explicit[1][gi])
+        elif explicit and not u.scope:
+            group[u] = next((group[p] for p in map(prod, u.tensor_operands()) if p is not None and p in group),
+                            layer[u])
         else:
             group[u] = layer[u]
     regions = {}
@@ -1044,8 +1103,7 @@ def import_module(model, example_inputs, formats=None, fusion="per-layer", name=
     (seconds). Shapes come from a run on meta tensors (on the example inputs
     if an op has no meta kernel); write_store runs the model for its outputs."""
     formats = formats or {}
-    if fusion not in FUSION_MODES:
-        raise FrontendError(f"unknown fusion mode '{fusion}' (expected one of {', '.join(FUSION_MODES)})")
+    check_fusion(fusion)
     for k, f in formats.items():
         if f not in FORMATS:
             raise FrontendError(f"format '{f}' of '{k}' is unknown (expected one of {', '.join(FORMATS)})")

@@ -146,6 +146,22 @@ func.func @reduce_rank(%v: !step.stream<[4], tile<1x1xf32>>) {
 
 // -----
 
+func.func @reduce_outer_dims(%v: !step.stream<[1, 4, ragged<K>], tile<1x1xf32>>, %c: !step.stream<[1, 5], crd>) {
+  // expected-error@+1 {{'step.reduce' op expected 'outer' to have the dims [1, 4] of the result, got [1, 5]}}
+  %x = step.reduce %v kind "add" outer %c : !step.stream<[1, 4, ragged<K>], tile<1x1xf32>>, !step.stream<[1, 5], crd>
+  return
+}
+
+// -----
+
+func.func @reduce_outer_not_crd(%v: !step.stream<[1, 4, ragged<K>], tile<1x1xf32>>, %r: !step.stream<[1, 4], ref>) {
+  // expected-error@+1 {{'step.reduce' op expected 'outer' to carry crd, got '!step.ref'}}
+  %x = step.reduce %v kind "add" outer %r : !step.stream<[1, 4, ragged<K>], tile<1x1xf32>>, !step.stream<[1, 4], ref>
+  return
+}
+
+// -----
+
 func.func @spacc_order(%c: !step.stream<[1, 2, 3, 4], crd>, %v: !step.stream<[1, 2, 3, 4], tile<1x1xf32>>) {
   // expected-error@+1 {{'step.spacc' op only order 1 is implemented, got 2}}
   %x:3 = step.spacc %c, %c, %v order 2 name "J" outer_name "I" : !step.stream<[1, 2, 3, 4], crd>, !step.stream<[1, 2, 3, 4], crd>, !step.stream<[1, 2, 3, 4], tile<1x1xf32>>

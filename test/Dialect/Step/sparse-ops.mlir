@@ -101,6 +101,17 @@ func.func @compute(%r: !step.stream<[1, 4, ragged<J>], ref>)
                       !step.stream<[1, 4], tile<1x1xf32>>
 }
 
+// A reduce guided by the coordinates of its result level (`outer`).
+// CHECK-LABEL: func.func @reduce_outer(
+// CHECK: step.reduce %{{.*}} kind "add" outer %{{.*}} : !step.stream<[1, ragged<I>, ragged<K>], tile<1x1xf32>>, !step.stream<[1, ragged<I>], crd>
+func.func @reduce_outer(%v: !step.stream<[1, ragged<I>, ragged<K>], tile<1x1xf32>>,
+                        %ci: !step.stream<[1, ragged<I>], crd>)
+    -> !step.stream<[1, ragged<I>], tile<1x1xf32>> {
+  %s = step.reduce %v kind "add" outer %ci
+      : !step.stream<[1, ragged<I>, ragged<K>], tile<1x1xf32>>, !step.stream<[1, ragged<I>], crd>
+  return %s : !step.stream<[1, ragged<I>], tile<1x1xf32>>
+}
+
 // spacc drops K (and names the new inner and outer dims); crd_drop keeps
 // the types.
 // CHECK-LABEL: func.func @construct(

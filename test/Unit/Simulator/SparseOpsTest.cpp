@@ -345,6 +345,36 @@ TEST(SparseOpsTest, ReduceEmptyFiberAndN) {
   EXPECT_EQ(m.out(0), "-1, 9, S0, D");
 }
 
+// A bare stop one level up (an empty fiber of the result level, which a
+// scanner below it turned from S1 into S2) is an element with an empty
+// fiber to SAM's reducer (the extra 0); with `outer` it is only the stop.
+// An element whose fiber is empty still gives 0.
+TEST(SparseOpsTest, ReduceGuidedByOuter) {
+  OneOp plain("reduce", {"1, 2, S1, S2, D"}, 1, {true});
+  plain.attr("kind", strAttr("add"));
+  plain.h.run();
+  EXPECT_EQ(plain.out(0), "3, S0, 0, S1, D");
+  OneOp t("reduce", {"1, 2, S1, S2, D", "0, S0, S1, D"}, 1, {true, false});
+  t.attr("kind", strAttr("add"));
+  t.h.run();
+  EXPECT_EQ(t.out(0), "3, S0, S1, D");
+  // Outer [[4, 5], [], [6]]: fibers [1], [] (a real 0), then the empty
+  // middle fiber, then [2, N].
+  OneOp u("reduce", {"1, S0, S1, S1, 2, N, S2, D", "4, 5, S0, S0, 6, S1, D"},
+          1, {true, false});
+  u.attr("kind", strAttr("add"));
+  u.h.run();
+  EXPECT_EQ(u.out(0), "1, 0, S0, S0, 2, S1, D");
+  OneOp bad("reduce", {"1, S1, D", "0, 1, S0, D"}, 1, {true, false});
+  bad.attr("kind", strAttr("add"));
+  try {
+    bad.h.run();
+    FAIL() << "expected an error";
+  } catch (const step::sim::InputError &e) {
+    EXPECT_THAT(e.what(), HasSubstr("its inputs disagree"));
+  }
+}
+
 // Digest §2.4 (order 1): result outer [0,2,S0,D], inner
 // [0,2,3,S0,0,2,3,S1,D], vals [50,5,10,S0,0,37,44,S1,D]; the input [i][k][j]
 // is ours (the digest's is abbreviated).
