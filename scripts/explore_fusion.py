@@ -85,6 +85,7 @@ match,note, then per-region cycles) and OUT/fusion_par.png.
 import argparse
 import concurrent.futures as cf
 import csv
+import hashlib
 import json
 import os
 import re
@@ -233,7 +234,10 @@ def graph_store(a, dataset):
 def one(a, model, dataset, config):
     tag = f"{model}/{dataset}/{config}"
     row = {"model": model, "dataset": dataset, "config": config, "orders": a.orders}
-    store = os.path.join(a.work, re.sub(r"[^A-Za-z0-9_.-]", "_", f"{model}_{dataset}_{config}"))
+    # Groupings differ only in separators ("a,b+c" / "a+b,c"): the digest
+    # keeps their stores apart.
+    store = os.path.join(a.work, re.sub(r"[^A-Za-z0-9_.-]", "_", f"{model}_{dataset}_{config}")
+                         + "_" + hashlib.sha1(config.encode()).hexdigest()[:8])
     log(f"{tag}: import")
     t0 = time.time()
     p = run([IMPORT, os.path.join(MODELS, model + ".py"), "--fusion", config,
