@@ -37,12 +37,8 @@ using namespace mlir;
 
 namespace {
 
-std::string num(double x) {
-  std::string s;
-  llvm::raw_string_ostream os(s);
-  os << llvm::format("%.6g", x);
-  return s;
-}
+/// A count as printed: six significant digits.
+llvm::format_object<double> num(double x) { return llvm::format("%.6g", x); }
 
 /// A monotone boolean formula over independent atoms, in disjunctive normal
 /// form: a set of terms, each a set of atoms (their conjunction). {{}} is
@@ -55,15 +51,8 @@ using Formula = std::set<Term>;
 
 Formula truth() { return Formula{Term{}}; }
 
-Formula conj(const Formula &a, const Formula &b) {
-  Formula r;
-  for (const Term &x : a)
-    for (const Term &y : b) {
-      Term t = x;
-      t.insert(y.begin(), y.end());
-      r.insert(t);
-    }
-  // Absorption: a term containing another is implied by it.
+/// Absorption: a term containing another is implied by it.
+Formula absorb(const Formula &r) {
   Formula out;
   for (const Term &t : r)
     if (!std::any_of(r.begin(), r.end(), [&](const Term &u) {
@@ -74,17 +63,21 @@ Formula conj(const Formula &a, const Formula &b) {
   return out;
 }
 
+Formula conj(const Formula &a, const Formula &b) {
+  Formula r;
+  for (const Term &x : a)
+    for (const Term &y : b) {
+      Term t = x;
+      t.insert(y.begin(), y.end());
+      r.insert(t);
+    }
+  return absorb(r);
+}
+
 Formula disj(const Formula &a, const Formula &b) {
   Formula r = a;
   r.insert(b.begin(), b.end());
-  Formula out;
-  for (const Term &t : r)
-    if (!std::any_of(r.begin(), r.end(), [&](const Term &u) {
-          return u != t && std::includes(t.begin(), t.end(), u.begin(),
-                                         u.end());
-        }))
-      out.insert(t);
-  return out;
+  return absorb(r);
 }
 
 /// One level of a stream: `n` coordinates expected over the whole stream,

@@ -49,24 +49,7 @@ public:
         break;
       co_await popSam(0);
       if (t.isVal()) {
-        const Value &v = t.value;
-        if (v.kind != Value::Kind::Tile)
-          error("expected values (tiles) on its input, got " + describeTok(t));
-        if (any && (v.rows != shape.rows || v.cols != shape.cols))
-          error("a fiber mixes value shapes");
-        shape = Value::tile(v.rows, v.cols, v.elemBytes);
-        if (ctx.options.functional) {
-          if (!v.data || v.data->size() != static_cast<size_t>(v.rows * v.cols))
-            error("a value carries no data in functional mode");
-          if (!any)
-            acc = *v.data;
-          else
-            for (size_t i = 0; i < acc.size(); ++i)
-              acc[i] = isMax ? std::max(acc[i], (*v.data)[i])
-                             : acc[i] + (*v.data)[i];
-        }
-        flops += any ? v.rows * v.cols : 0;
-        any = true;
+        accumulate(t, shape, acc, any);
       } else if (t.isStop()) {
         Value r = shape;
         if (ctx.options.functional) {
@@ -88,6 +71,30 @@ public:
 private:
   bool isMax = false;
 
+  /// Adds (or maxes) the value `t` into the fiber's accumulator; `shape`
+  /// tracks the value tile, `any` whether the fiber has a value yet.
+  void accumulate(const SamTok &t, Value &shape, std::vector<float> &acc,
+                  bool &any) {
+    const Value &v = t.value;
+    if (v.kind != Value::Kind::Tile)
+      error("expected values (tiles) on its input, got " + describeTok(t));
+    if (any && (v.rows != shape.rows || v.cols != shape.cols))
+      error("a fiber mixes value shapes");
+    shape = Value::tile(v.rows, v.cols, v.elemBytes);
+    if (ctx.options.functional) {
+      if (!v.data || v.data->size() != static_cast<size_t>(v.rows * v.cols))
+        error("a value carries no data in functional mode");
+      if (!any)
+        acc = *v.data;
+      else
+        for (size_t i = 0; i < acc.size(); ++i)
+          acc[i] = isMax ? std::max(acc[i], (*v.data)[i])
+                         : acc[i] + (*v.data)[i];
+    }
+    flops += any ? v.rows * v.cols : 0;
+    any = true;
+  }
+
   /// Sums the values of one fiber (input 0) up to its stop, which it
   /// consumes and returns in `stop`; `shape` tracks the value tile.
   Task fiber(Value &shape, std::vector<float> &acc, bool &any, SamTok &stop) {
@@ -105,24 +112,7 @@ private:
       work(1);
       if (!t.isVal())
         continue; // N adds nothing
-      const Value &v = t.value;
-      if (v.kind != Value::Kind::Tile)
-        error("expected values (tiles) on its input, got " + describeTok(t));
-      if (any && (v.rows != shape.rows || v.cols != shape.cols))
-        error("a fiber mixes value shapes");
-      shape = Value::tile(v.rows, v.cols, v.elemBytes);
-      if (ctx.options.functional) {
-        if (!v.data || v.data->size() != static_cast<size_t>(v.rows * v.cols))
-          error("a value carries no data in functional mode");
-        if (!any)
-          acc = *v.data;
-        else
-          for (size_t i = 0; i < acc.size(); ++i)
-            acc[i] = isMax ? std::max(acc[i], (*v.data)[i])
-                           : acc[i] + (*v.data)[i];
-      }
-      flops += any ? v.rows * v.cols : 0;
-      any = true;
+      accumulate(t, shape, acc, any);
     }
   }
 
