@@ -51,12 +51,7 @@ public:
       if (t.isVal()) {
         accumulate(t, shape, acc, any);
       } else if (t.isStop()) {
-        Value r = shape;
-        if (ctx.options.functional) {
-          if (!any)
-            acc.assign(shape.rows * shape.cols, 0.0f);
-          r.data = std::make_shared<const std::vector<float>>(acc);
-        }
+        Value r = result(shape, acc, any);
         Time visible = now + shape.rows * shape.cols;
         co_await send(out(0), std::move(r), 0, visible);
         if (t.level > 0)
@@ -93,6 +88,17 @@ private:
     }
     flops += any ? v.rows * v.cols : 0;
     any = true;
+  }
+
+  /// The value a fiber reduces to (0 when it had none).
+  Value result(const Value &shape, std::vector<float> &acc, bool any) const {
+    Value r = shape;
+    if (ctx.options.functional) {
+      if (!any)
+        acc.assign(shape.rows * shape.cols, 0.0f);
+      r.data = std::make_shared<const std::vector<float>>(acc);
+    }
+    return r;
   }
 
   /// Sums the values of one fiber (input 0) up to its stop, which it
@@ -148,12 +154,7 @@ private:
       bool any = false;
       SamTok stop;
       co_await fiber(shape, acc, any, stop);
-      Value r = shape;
-      if (ctx.options.functional) {
-        if (!any)
-          acc.assign(shape.rows * shape.cols, 0.0f);
-        r.data = std::make_shared<const std::vector<float>>(acc);
-      }
+      Value r = result(shape, acc, any);
       Time visible = now + shape.rows * shape.cols;
       co_await send(out(0), std::move(r), 0, visible);
       if (stop.level > 0) {
