@@ -81,51 +81,120 @@ public:
         return;
       out.push_back(t);
     };
-    auto step = [&](int p, int dir) {
+    // Candidate steps per parameter: an ordinal's step in `dir`, a
+    // categorical's other values in seeded order.
+    auto candidates = [&](int p, int dir) {
       const Param &param = space.params[p];
-      int v = s[p] + dir;
-      if (v >= 0 && v < static_cast<int>(param.values.size()))
-        add({p, v});
+      std::vector<Transformation> c;
+      if (param.kind == Param::Kind::Ordinal) {
+        int v = s[p] + dir;
+        if (v >= 0 && v < static_cast<int>(param.values.size()))
+          c.push_back({p, v});
+      } else {
+        std::vector<int> vs;
+        for (int v = 0; v < static_cast<int>(param.values.size()); ++v)
+          if (v != s[p])
+            vs.push_back(v);
+        shuffle(vs, rng);
+        for (int v : vs)
+          c.push_back({p, v});
+      }
+      return c;
     };
-    // A categorical parameter: every other value, in seeded order.
-    auto others = [&](int p) {
-      std::vector<int> vs;
-      for (int v = 0; v < static_cast<int>(space.params[p].values.size()); ++v)
-        if (v != s[p])
-          vs.push_back(v);
-      shuffle(vs, rng);
-      for (int v : vs)
-        add({p, v});
+    // Round-robin over parameters: one candidate of each before a second
+    // of any, so the B children of an expansion probe B different
+    // parameters (a categorical's many values do not fill every slot).
+    auto roundRobin = [&](std::vector<std::vector<Transformation>> lists) {
+      for (size_t round = 0;; ++round) {
+        bool any = false;
+        for (const auto &l : lists)
+          if (round < l.size()) {
+            add(l[round]);
+            any = true;
+          }
+        if (!any)
+          break;
+      }
     };
-    auto relieve = [&](Pressure pressure) {
+    // The parameters whose stated mechanism relieves `pressure`, those with
+    // a direction (ordinals) before those that only say "another value may
+    // help" (categoricals), each group in seeded order; `refinements`
+    // selects the parameters that refine another's choice (Param::
+    // conditional) or the others.
+    auto relieve = [&](Pressure pressure, bool refinements) {
       std::vector<int> ps;
       for (size_t p = 0; p < space.params.size(); ++p)
-        if (space.params[p].hint[static_cast<int>(pressure)])
+        if (space.params[p].hint[static_cast<int>(pressure)] &&
+            space.params[p].conditional == refinements)
           ps.push_back(static_cast<int>(p));
       shuffle(ps, rng);
-      for (int p : ps) {
-        const Param &param = space.params[p];
-        if (param.kind == Param::Kind::Ordinal)
-          step(p, param.hint[static_cast<int>(pressure)]);
-        else
-          others(p);
+      std::stable_partition(ps.begin(), ps.end(), [&](int p) {
+        return space.params[p].kind == Param::Kind::Ordinal;
+      });
+      std::vector<std::vector<Transformation>> lists;
+      for (int p : ps)
+        lists.push_back(
+            candidates(p, space.params[p].hint[static_cast<int>(pressure)]));
+      roundRobin(lists);
+    };
+    // Direction of the last move of each ordinal on the path from the
+    // baseline (0: not moved): stepping back against it would undo a
+    // step the search already took.
+    std::vector<int> lastDir(space.params.size(), 0);
+    {
+      Schedule walk = ctx.workload->canonical(ctx.workload->baseline());
+      for (const Transformation &t : cur.sequence) {
+        if (t.value != walk[t.param])
+          lastDir[t.param] = t.value > walk[t.param] ? 1 : -1;
+        walk = space.apply(walk, t);
       }
+    }
+    // Any step of the parameters in `refinements` (see relieve), ordinals
+    // first; with `forward`, no ordinal step back against the path.
+    auto anyStep = [&](bool refinements, bool forward) {
+      std::vector<std::pair<int, int>> steps;
+      for (size_t p = 0; p < space.params.size(); ++p) {
+        const Param &param = space.params[p];
+        if (param.conditional != refinements)
+          continue;
+        for (int dir : {-1, 1})
+          if (param.kind == Param::Kind::Ordinal
+                  ? !(forward && lastDir[p] == -dir)
+                  : dir == 1)
+            steps.push_back({static_cast<int>(p), dir});
+      }
+      shuffle(steps, rng);
+      std::stable_partition(steps.begin(), steps.end(), [&](auto st) {
+        return space.params[st.first].kind == Param::Kind::Ordinal;
+      });
+      std::vector<std::vector<Transformation>> lists;
+      for (auto [p, dir] : steps)
+        lists.push_back(candidates(p, dir));
+      roundRobin(lists);
     };
 
     const Metrics &m = cur.metrics;
     // 1. Over a limit.
     if (!m.feasible && (m.pressure == Pressure::OnChipOver ||
-                        m.pressure == Pressure::ComputeOver))
-      relieve(m.pressure);
-    // 2. Keep going the way that helped.
+                        m.pressure == Pressure::ComputeOver)) {
+      relieve(m.pressure, false);
+      relieve(m.pressure, true);
+    }
+    // 2. Keep going the way that helped: the step that helped moved
+    //    ordinal p by d value positions; propose one more move by d and a
+    //    jump to the end of p's range in that direction, which brackets
+    //    the best value of p with two samples however far it is.
     if (ctx.lineage.size() > 1 && !cur.sequence.empty()) {
       const Metrics &pm = ctx.lineage[1].metrics;
       const Transformation &last = cur.sequence.back();
       const Param &param = space.params[last.param];
       if (m.feasible && pm.feasible && m.cycles < pm.cycles &&
-          param.kind == Param::Kind::Ordinal) {
-        int dir = last.value > parent[last.param] ? 1 : -1;
-        step(last.param, dir);
+          param.kind == Param::Kind::Ordinal &&
+          last.value != parent[last.param]) {
+        int d = last.value - parent[last.param];
+        int n = static_cast<int>(param.values.size());
+        add({last.param, std::clamp(s[last.param] + d, 0, n - 1)});
+        add({last.param, d > 0 ? n - 1 : 0});
       }
     }
     // 3. Remembered sequences.
@@ -140,21 +209,18 @@ public:
         }
       }
     }
-    // 4. The bottleneck.
-    if (m.feasible)
-      relieve(m.pressure);
-    // 5. Any step.
-    std::vector<std::pair<int, int>> steps;
-    for (size_t p = 0; p < space.params.size(); ++p)
-      for (int dir : {-1, 1})
-        steps.push_back({static_cast<int>(p), dir});
-    shuffle(steps, rng);
-    for (auto [p, dir] : steps) {
-      if (space.params[p].kind == Param::Kind::Ordinal)
-        step(p, dir);
-      else
-        others(p);
+    if (m.feasible) {
+      // 4. The bottleneck, with the parameters that shape the program.
+      relieve(m.pressure, false);
+      // 5. Any other step of those, not undoing the path.
+      anyStep(false, true);
+      // 6. The refinements (loop orders of the plan's regions) that may
+      //    relieve the bottleneck.
+      relieve(m.pressure, true);
     }
+    // 7. Any step.
+    anyStep(false, false);
+    anyStep(true, false);
     std::vector<std::string> texts;
     for (const Transformation &t : out)
       texts.push_back(space.text(t));

@@ -43,6 +43,10 @@ struct Param {
   /// relieving it. Stated by the workload next to the option, with the
   /// reason; the heuristic proposer reads only these.
   int hint[kNumPressures] = {0, 0, 0, 0, 0};
+  /// A refinement of another parameter's choice, active only under some of
+  /// its values (a loop order of one fusion plan's region). The heuristic
+  /// proposer explores the parameters that shape the program before these.
+  bool conditional = false;
 };
 
 /// One value index per parameter of a space.

@@ -390,6 +390,7 @@ private:
     hint(p, Pressure::OffChip, 1);
     hint(p, Pressure::Compute, 1);
     hint(p, Pressure::Stall, 1);
+    p.conditional = true; // only under its fusion plan
     sp.params.push_back(p);
     owner.push_back({f, std::move(region)});
   }

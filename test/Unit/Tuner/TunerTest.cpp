@@ -208,7 +208,8 @@ TEST(Proposers, HeuristicRelievesTheLimitFirstThenContinues) {
   std::sort(out.begin(), out.end());
   EXPECT_EQ(out[0], "a=3");
   EXPECT_EQ(out[1], "b=2");
-  // a went 1 -> 2 and helped: the first proposal is a=3.
+  // a went 1 -> 2 and helped: one more step (a=3) and the end of a's
+  // range that way (a=4).
   ScheduleView parent;
   parent.schedule = {1, 0, 0};
   parent.metrics = toyMetrics(parent.schedule);
@@ -217,8 +218,9 @@ TEST(Proposers, HeuristicRelievesTheLimitFirstThenContinues) {
   cur.metrics = toyMetrics(cur.schedule);
   ctx.lineage = {cur, parent};
   out = p->propose(ctx, rng);
-  ASSERT_FALSE(out.empty());
+  ASSERT_EQ(out.size(), 2u);
   EXPECT_EQ(out[0], "a=3");
+  EXPECT_EQ(out[1], "a=4");
   // Never the step back to the parent, never a tried step.
   ctx.tried = {{0, 3}};
   out = p->propose(ctx, rng);
@@ -482,15 +484,32 @@ TEST(Gcn, SpaceCanonicalFormAndCommands) {
   ctx.lineage = {cur};
   std::vector<std::string> out = p->propose(ctx, rng);
   ASSERT_FALSE(out.empty());
-  // Off-chip pressure: fuse more and add lanes (one step each way the
-  // hints say) and other loop orders, in seeded order, before any other
-  // step.
-  EXPECT_NE(std::find(out.begin(), out.end(), "fusion=full"), out.end());
-  EXPECT_NE(std::find(out.begin(), out.end(), "par=8"), out.end());
-  for (const std::string &t : out)
-    EXPECT_TRUE(t.rfind("fusion", 0) == 0 || t.rfind("perlayer_", 0) == 0 ||
-                t.rfind("par", 0) == 0)
-        << t;
+  // Off-chip pressure: fuse more and add lanes (the hints' directions)
+  // first, then the other steps of the plan-shaping parameters, then the
+  // loop orders of the plan's regions (refinements), never an inactive
+  // parameter.
+  ASSERT_GE(out.size(), 4u);
+  std::vector<std::string> first(out.begin(), out.begin() + 2);
+  std::sort(first.begin(), first.end());
+  EXPECT_EQ(first, (std::vector<std::string>{"fusion=full", "par=8"}));
+  std::vector<std::string> next(out.begin() + 2, out.begin() + 4);
+  std::sort(next.begin(), next.end());
+  EXPECT_EQ(next, (std::vector<std::string>{"fusion=unfused", "par=2"}));
+  for (size_t i = 4; i < out.size(); ++i)
+    EXPECT_EQ(out[i].rfind("perlayer_", 0), 0u) << out[i];
+  // Lanes were added on the way here (par 2 -> 4 helped before): a step
+  // back to fewer lanes comes after the refinements.
+  ScheduleView up = cur;
+  up.sequence = {{0, 1}, {1, 1}, {1, 2}};
+  ctx.lineage = {up};
+  out = p->propose(ctx, rng);
+  auto pos = [&](const std::string &t) {
+    return std::find(out.begin(), out.end(), t) - out.begin();
+  };
+  ASSERT_LT(pos("par=2"), static_cast<long>(out.size()));
+  for (size_t i = 0; i < out.size(); ++i)
+    if (out[i].rfind("perlayer_", 0) == 0)
+      EXPECT_LT(static_cast<long>(i), pos("par=2")) << out[i];
 }
 
 TEST(Gcn, RunStepJsonMetrics) {
