@@ -2,15 +2,24 @@
 //
 // The heuristic proposer knows no good schedule: it reads the current
 // schedule's bottleneck (Metrics::pressure), the parameters' stated
-// mechanisms (Param::hint) and whether the last step helped, in this order:
+// mechanisms (Param::hint), which parameters only refine another's choice
+// (Param::conditional), the path from the baseline and whether the last
+// step helped, in this order:
 //   1. infeasible over a limit: step the parameters that relieve that limit;
-//   2. the last step made the schedule faster: take one more step the same
-//      way;
+//   2. the last step of an ordinal made the schedule faster: one more step
+//      the same way and a jump to the end of its range that way (two
+//      samples bracket its best value however far away it is);
 //   3. remembered sequences of the layer kind: their first step not yet
 //      taken;
-//   4. the bottleneck: step every parameter whose mechanism relieves it
-//      (a categorical one tries another value), in a seeded random order;
-//   5. anything else: steps of any parameter, seeded random order.
+//   4. the bottleneck: step the program-shaping parameters whose mechanism
+//      relieves it, ordinals (a known direction) before categoricals;
+//   5. any other step of the program-shaping parameters, except an ordinal
+//      step back against its last move on the path;
+//   6. the refinements (conditional parameters) that may relieve the
+//      bottleneck;
+//   7. anything else, seeded random order.
+// Within a rule, parameters take turns (one value of each before a second
+// of any), so an expansion's B children probe different parameters.
 // Steps already tried from this schedule and the step back to the parent
 // are skipped.
 //
