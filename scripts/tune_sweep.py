@@ -55,7 +55,17 @@ STRATEGIES = [("mcts-heuristic", ["--strategy", "mcts", "--proposer", "heuristic
               ("random", ["--strategy", "random"]),
               ("evolutionary", ["--strategy", "evolutionary"]),
               ("bo", ["--strategy", "bo"])]
+# Workloads with a static estimate (step-tune --estimates) also run the
+# heuristic without it, so the table shows what the estimate contributes.
+WITH_ESTIMATES = {"gcn"}
 DEFAULT_WORKLOADS = "moe,attention"
+
+
+def strategies(workload):
+    extra = ([("mcts-heuristic-noest", ["--strategy", "mcts", "--proposer", "heuristic",
+                                        "--estimates", "off"])]
+             if workload in WITH_ESTIMATES else [])
+    return STRATEGIES[:1] + extra + STRATEGIES[1:]
 TITLES = {"moe": "moe, batch 64", "attention": "attention, batch 64",
           "gcn": "gcn, karate club"}
 
@@ -85,7 +95,8 @@ def run_tune(tune, workload, label, args, seed, budget, cache, out):
             rows.append((int(r["samples"]), int(r["best_cycles"])))
     m = re.search(r"^best: (.*): cycles (\d+)", proc.stdout, re.M)
     best = (int(m.group(2)), m.group(1)) if m else None
-    return rows, best, time.monotonic() - start
+    e = re.search(r"^static estimates: (\d+)", proc.stdout, re.M)
+    return rows, best, time.monotonic() - start, int(e.group(1)) if e else 0
 
 
 def exhaustive(tune, workload, cache):
@@ -156,6 +167,7 @@ def main():
     start = time.monotonic()
 
     results = {}  # (workload, label, seed) -> rows
+    estimates = {}  # (workload, label, seed) -> static estimates of the run
     best_known = {}  # workload -> (cycles, key, source)
     for w in workloads:
         cache = os.path.join(a.out, f"{w}_cache.tsv")
@@ -163,15 +175,16 @@ def main():
             cycles, key, n = exhaustive(tune, w, cache)
             best_known[w] = (cycles, key, f"exhaustive ({n} schedules)")
             print(f"{w}: exhaustive over {n} schedules: best {cycles} ({key})", flush=True)
-        jobs = [(label, args, seed) for label, args in STRATEGIES
+        jobs = [(label, args, seed) for label, args in strategies(w)
                 for seed in range(1, a.seeds + 1)]
         with concurrent.futures.ThreadPoolExecutor(max_workers=a.parallel) as pool:
             futs = {pool.submit(run_tune, tune, w, label, args, seed, budgets[w], cache,
                                 a.out): (label, seed) for label, args, seed in jobs}
             for fut in concurrent.futures.as_completed(futs):
                 label, seed = futs[fut]
-                rows, best, secs = fut.result()
+                rows, best, secs, n_est = fut.result()
                 results[(w, label, seed)] = rows
+                estimates[(w, label, seed)] = n_est
                 print(f"{w} {label} seed {seed}: best {best[0] if best else '-'} "
                       f"({secs:.1f} s)", flush=True)
                 if best and (w not in best_known or best[0] < best_known[w][0]):
@@ -181,7 +194,7 @@ def main():
         wr = csv.writer(f)
         wr.writerow(["workload", "strategy", "seed", "samples", "best_cycles"])
         for w in workloads:
-            for label, _ in STRATEGIES:
+            for label, _ in strategies(w):
                 for seed in range(1, a.seeds + 1):
                     for samples, best in results[(w, label, seed)]:
                         wr.writerow([w, label, seed, samples, best])
@@ -202,7 +215,7 @@ def main():
             lines.append("")
             lines.append("| strategy | samples to target per seed | median | seeds reaching |")
             lines.append("|---|---|---|---|")
-            for label, _ in STRATEGIES:
+            for label, _ in strategies(w):
                 per = [reach(results[(w, label, s)], target)
                        for s in range(1, a.seeds + 1)]
                 counted = [x if x is not None else budgets[w] + 1 for x in per]
@@ -231,6 +244,14 @@ def main():
                                f"{ratio:.2f}× (misses the 3× goal)")
             lines.append("")
             lines.append(verdict + ".")
+            n_est = [estimates[(w, "mcts-heuristic", s)] for s in range(1, a.seeds + 1)]
+            if any(n_est):
+                lines.append("")
+                lines.append(f"mcts-heuristic also ran {statistics.median(n_est):g} static "
+                             f"estimates per run (median; {min(n_est)}–{max(n_est)}): "
+                             f"`run-step --estimate-only`, no simulation, not in the "
+                             f"budget; mcts-heuristic-noest is the same search without "
+                             f"them (`--estimates off`).")
             lines.append("")
     table = "\n".join(lines)
     with open(os.path.join(a.out, "efficiency.md"), "w") as f:
@@ -248,7 +269,7 @@ def main():
                                  squeeze=False)
         for ax, w in zip(axes[0], workloads):
             ref = best_known[w][0]
-            for label, _ in STRATEGIES:
+            for label, _ in strategies(w):
                 curves = [dict(results[(w, label, s)]) for s in range(1, a.seeds + 1)]
                 xs = list(range(1, budgets[w] + 1))
                 ys = []

@@ -450,6 +450,65 @@ std::optional<Metrics> Evaluator::lookup(const Schedule &s) {
   return it->second;
 }
 
+std::optional<double> Evaluator::estimate(const Schedule &s) {
+  std::string key = workload.space().key(s);
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = estimateTable.find(key);
+    if (it != estimateTable.end())
+      return it->second;
+  }
+  std::optional<double> work;
+  if (fakeEstimate) {
+    work = fakeEstimate(s);
+  } else {
+    Commands c = workload.commands(s);
+    if (c.estimateArgs.empty() || c.simGraphArg != Commands::kNoGraph)
+      return std::nullopt; // only a sim that needs no scheduled graph
+    std::string why;
+    if (!ensureSetup(c, why))
+      return std::nullopt;
+    int64_t id;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      id = counter++;
+    }
+    std::string base = workDir + "/x" + std::to_string(id);
+    std::string out = base + ".json", err = base + ".err";
+    std::vector<std::string> args = localArgs(c, c.sim);
+    args.insert(args.end(), c.statsArgs.begin(), c.statsArgs.end());
+    args.insert(args.end(), c.estimateArgs.begin(), c.estimateArgs.end());
+    std::vector<llvm::StringRef> refs(args.begin(), args.end());
+    std::optional<llvm::StringRef> redirects[] = {
+        std::nullopt, llvm::StringRef(out), llvm::StringRef(err)};
+    std::string msg;
+    int rc = llvm::sys::ExecuteAndWait(args[0], refs, std::nullopt, redirects,
+                                       timeoutSeconds, 0, &msg);
+    if (rc == 0 && msg.empty()) {
+      auto v = llvm::json::parse(readFile(out));
+      if (v) {
+        const llvm::json::Object *o = v->getAsObject();
+        const llvm::json::Object *total = o ? o->getObject("total") : nullptr;
+        auto flops = total ? total->getNumber("est_flops") : std::nullopt;
+        auto read = total ? total->getNumber("est_bytes_read") : std::nullopt;
+        auto written =
+            total ? total->getNumber("est_bytes_written") : std::nullopt;
+        if (flops && read && written)
+          work = *flops + (*read + *written) / 4;
+      } else {
+        llvm::consumeError(v.takeError());
+      }
+    }
+    llvm::sys::fs::remove(out);
+    llvm::sys::fs::remove(err);
+  }
+  std::lock_guard<std::mutex> lock(mutex);
+  auto [it, fresh] = estimateTable.emplace(key, work);
+  if (fresh)
+    ++estimated;
+  return it->second;
+}
+
 Metrics Evaluator::evaluate(const Schedule &s) {
   if (auto m = lookup(s))
     return *m;

@@ -106,6 +106,16 @@ public:
   void store(const Schedule &s, const Metrics &m);
   /// Replaces the subprocess run (tests): maps a schedule to metrics.
   std::function<Metrics(const Schedule &)> fake;
+  /// Static estimate of the work of canonical schedule `s` without
+  /// simulating it (Commands::estimateArgs): estimated FLOPs + numbers
+  /// moved (bytes / 4), the measure run-step --prune-by-estimate ranks loop
+  /// orders by. nullopt when the workload has no estimate or it failed.
+  /// Memoized in this process; not a sample, not in the budget.
+  std::optional<double> estimate(const Schedule &s);
+  /// Replaces the estimate's subprocess (tests).
+  std::function<std::optional<double>(const Schedule &)> fakeEstimate;
+  /// Distinct schedules estimated by this process.
+  int64_t estimates() const { return estimated; }
   /// Distinct schedules simulated by this process (not from a file).
   int64_t simulations() const { return simulated; }
   const Workload &getWorkload() const { return workload; }
@@ -128,7 +138,8 @@ private:
   int timeoutSeconds;
   std::mutex mutex;
   std::map<std::string, Metrics> table;
-  int64_t simulated = 0;
+  std::map<std::string, std::optional<double>> estimateTable;
+  int64_t simulated = 0, estimated = 0;
   int64_t counter = 0;
 };
 
@@ -153,6 +164,10 @@ public:
   bool exhausted() const { return samples >= budget; }
   int64_t remaining() const { return budget - samples; }
   int64_t count() const { return samples; }
+  /// The evaluator's static estimate of `s` (canonicalized); not a sample.
+  std::optional<double> estimate(const Schedule &s) {
+    return evaluator.estimate(workload().canonical(s));
+  }
   const Sample *best() const {
     return bestIndex < 0 ? nullptr : &all[bestIndex];
   }

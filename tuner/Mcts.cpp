@@ -151,6 +151,11 @@ SearchResult runMcts(Harness &h, const SearchOptions &o) {
     unsigned want =
         o.branching - static_cast<unsigned>(tree.nodes[n].children.size());
     ctx.count = want;
+    if (o.estimates)
+      ctx.estimate = [&h](const Schedule &s) { return h.estimate(s); };
+    ctx.known = [&](const Schedule &s) {
+      return tree.find(space.key(w.canonical(s))) >= 0;
+    };
     std::vector<std::string> raw = o.proposer->propose(ctx, rng);
     std::vector<Proposal> props = validateProposals(
         space, tree.nodes[n].schedule, raw, want,
@@ -179,6 +184,7 @@ SearchResult runMcts(Harness &h, const SearchOptions &o) {
     if (cut)
       break;
   }
+  result.stats.estimates = h.getEvaluator().estimates();
   if (const Sample *best = h.best()) {
     int node = tree.find(space.key(best->schedule));
     result.sequence = node >= 0 ? tree.nodes[node].sequence

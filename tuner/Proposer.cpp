@@ -29,6 +29,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <sstream>
@@ -72,10 +73,32 @@ public:
     const Space &space = ctx.workload->space();
     const ScheduleView &cur = ctx.lineage.at(0);
     const Schedule &s = cur.schedule;
-    std::vector<Transformation> out;
+    // Each proposal: a step, then the refinements it makes active, set by
+    // the static estimate (below).
+    std::vector<std::vector<Transformation>> out;
     Schedule parent;
     if (ctx.lineage.size() > 1)
       parent = ctx.lineage[1].schedule;
+    // The values of `p` in `from`'s program ordered by estimated work, least
+    // first (values without an estimate last, in index order); empty when
+    // there is no estimate.
+    auto byEstimate = [&](const Schedule &from, int p) {
+      std::vector<std::pair<double, int>> ranked;
+      if (!ctx.estimate)
+        return std::vector<int>();
+      for (int v = 0; v < static_cast<int>(space.params[p].values.size());
+           ++v) {
+        Schedule t = from;
+        t[p] = v;
+        std::optional<double> e = ctx.estimate(t);
+        ranked.push_back({e ? *e : std::numeric_limits<double>::infinity(), v});
+      }
+      std::stable_sort(ranked.begin(), ranked.end());
+      std::vector<int> vs;
+      for (auto [e, v] : ranked)
+        vs.push_back(v);
+      return vs;
+    };
     auto add = [&](Transformation t) {
       if (out.size() >= ctx.count || t.value == s[t.param])
         return;
@@ -83,12 +106,35 @@ public:
       // order of a region its fusion plan lacks) would be a no-op.
       if (!ctx.workload->active(s, t.param))
         return;
-      if (std::find(out.begin(), out.end(), t) != out.end() ||
-          std::find(ctx.tried.begin(), ctx.tried.end(), t) != ctx.tried.end())
+      for (const auto &seq : out)
+        if (seq.front() == t)
+          return;
+      if (std::find(ctx.tried.begin(), ctx.tried.end(), t) != ctx.tried.end())
         return;
       if (!parent.empty() && space.apply(s, t) == parent)
         return;
-      out.push_back(t);
+      // A step that switches to another fusion plan makes that plan's
+      // refinements (its regions' loop orders) active: with a static
+      // estimate, set each to its value of least estimated work, one after
+      // the other, in the same proposal (nothing is simulated for it).
+      std::vector<Transformation> seq = {t};
+      Schedule n = space.apply(s, t);
+      for (size_t p = 0; p < space.params.size(); ++p) {
+        int pi = static_cast<int>(p);
+        if (!space.params[p].conditional || ctx.workload->active(s, pi) ||
+            !ctx.workload->active(n, pi))
+          continue;
+        std::vector<int> vs = byEstimate(n, pi);
+        if (!vs.empty() && vs.front() != n[p]) {
+          seq.push_back({pi, vs.front()});
+          n = space.apply(n, seq.back());
+        }
+      }
+      // Already in the search elsewhere (reached by another path): the
+      // next idea rather than a duplicate.
+      if (ctx.known && ctx.known(n))
+        return;
+      out.push_back(std::move(seq));
     };
     // Candidate steps per parameter: an ordinal's step in `dir`, a
     // categorical's other values in seeded order.
@@ -99,6 +145,13 @@ public:
         int v = s[p] + dir;
         if (v >= 0 && v < static_cast<int>(param.values.size()))
           c.push_back({p, v});
+      } else if (param.conditional && ctx.estimate &&
+                 ctx.workload->active(s, p) && out.size() < ctx.count) {
+        // A refinement: least estimated work first (estimated only while
+        // a slot is open; each estimate runs the lowering).
+        for (int v : byEstimate(s, p))
+          if (v != s[p])
+            c.push_back({p, v});
       } else {
         std::vector<int> vs;
         for (int v = 0; v < static_cast<int>(param.values.size()); ++v)
@@ -231,8 +284,12 @@ public:
     anyStep(false, false);
     anyStep(true, false);
     std::vector<std::string> texts;
-    for (const Transformation &t : out)
-      texts.push_back(space.text(t));
+    for (const auto &seq : out) {
+      std::string text;
+      for (const Transformation &t : seq)
+        text += (text.empty() ? "" : ",") + space.text(t);
+      texts.push_back(text);
+    }
     return texts;
   }
 };

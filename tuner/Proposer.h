@@ -24,6 +24,7 @@
 #include "tuner/Space.h"
 
 #include <functional>
+#include <optional>
 #include <memory>
 #include <random>
 #include <string>
@@ -58,6 +59,15 @@ struct ProposalContext {
   std::vector<MemoryExample> examples;
   int64_t baselineCycles = 0;
   unsigned count = 2; ///< proposals wanted (the branching factor)
+  /// Static estimate of a schedule's work (FLOPs + numbers moved) without
+  /// simulating it, or nullopt; empty when the workload has none or
+  /// estimates are off (--no-estimates). The heuristic proposer uses it
+  /// to pick the loop orders of a fusion plan it switches to.
+  std::function<std::optional<double>(const Schedule &)> estimate;
+  /// Whether a schedule is already in the search (MCTS: its transposition
+  /// table); the heuristic proposer skips such steps for its next idea
+  /// instead of leaving the slot to a random fallback. May be empty.
+  std::function<bool(const Schedule &)> known;
 };
 
 class Proposer {
@@ -96,6 +106,7 @@ struct ProposalStats {
   int64_t invalid = 0;    ///< proposals rejected by the vocabulary
   int64_t duplicates = 0; ///< valid but leading to a schedule already tried
   int64_t fallbacks = 0;  ///< slots filled by a random legal transformation
+  int64_t estimates = 0;  ///< static estimates computed (no simulation)
 };
 
 /// One validated child of the current schedule.

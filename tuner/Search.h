@@ -37,6 +37,8 @@ struct SearchOptions {
   Proposer *proposer = nullptr;
   std::vector<MemoryExample> examples;
   std::string archSummary;
+  /// Let the proposer use the workload's static estimates (if it has any).
+  bool estimates = true;
   // evolutionary
   int population = 8;
   int elites = 2;

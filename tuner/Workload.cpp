@@ -358,6 +358,7 @@ public:
     c.simGraphArg = Commands::kNoGraph;
     c.workFiles = {store};
     c.statsArgs = {"--json"};
+    c.estimateArgs = {"--estimate-only"};
     c.stats = Commands::Stats::RunStep;
     return c;
   }

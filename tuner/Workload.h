@@ -46,6 +46,11 @@ struct Commands {
     StepSim, ///< step-sim --stats json
     RunStep, ///< frontends/torch/run-step --json (regions, total)
   } stats = Stats::StepSim;
+  /// Appended to `sim` (after statsArgs) for a static estimate of the
+  /// schedule's work without simulating it (run-step --estimate-only:
+  /// FuseFlow's FLOPs/bytes heuristic over the lowered graph); empty: the
+  /// workload has none. Read by Evaluator::estimate.
+  std::vector<std::string> estimateArgs;
   /// `setup && gen | opt -o schedule.mlir && sim schedule.mlir ...` (or
   /// `setup && sim ...` without gen), shell quoted, with bare tool names.
   std::string shell() const;

@@ -72,6 +72,14 @@ MCTS:
   --memory FILE      successful transformation sequences per layer kind:
                      read as proposer examples, the best run's sequence
                      appended when it beats the baseline
+  --estimates on|off let the proposer use the workload's static estimate
+                     of a schedule's work (gcn: run-step --estimate-only,
+                     FuseFlow's FLOPs/bytes heuristic over the lowered
+                     graph; nothing simulated, not in the budget, counted
+                     on the "static estimates" line): the heuristic sets
+                     the loop orders of a fusion plan it switches to, and
+                     tries loop orders, least estimated work first
+                     (default on; moe and attention have none)
 Language-model proposer (--proposer llm; the API key is read from the
 environment variable STEP_TUNE_API_KEY and never printed):
   --llm-url URL      base URL of an OpenAI-compatible server (default
@@ -133,6 +141,7 @@ int main(int argc, char **argv) {
                                             {"max-depth", "16"},
                                             {"proposer", "heuristic"},
                                             {"memory", ""},
+                                            {"estimates", "on"},
                                             {"llm-url", ""},
                                             {"llm-model", ""},
                                             {"llm-timeout", "60"},
@@ -334,6 +343,10 @@ int main(int argc, char **argv) {
   so.maxDepth = static_cast<int>(maxDepth);
   so.proposer = proposer.get();
   so.archSummary = limits.summary();
+  if (opt["estimates"] != "on" && opt["estimates"] != "off")
+    return fail("--estimates must be on or off, not '" + opt["estimates"] +
+                "'");
+  so.estimates = opt["estimates"] == "on";
   if (!opt["memory"].empty())
     so.examples = loadMemory(opt["memory"], workload->kind());
   so.population = static_cast<int>(population);
@@ -401,6 +414,9 @@ int main(int argc, char **argv) {
            static_cast<long long>(result.stats.invalid),
            static_cast<long long>(result.stats.duplicates),
            static_cast<long long>(result.stats.fallbacks));
+  if (strategy == "mcts")
+    printf("static estimates: %lld (not simulations)\n",
+           static_cast<long long>(result.stats.estimates));
   const Sample *best = harness.best();
   if (!best) {
     printf("best: none (no feasible schedule)\n");

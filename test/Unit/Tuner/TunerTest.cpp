@@ -510,6 +510,42 @@ TEST(Gcn, SpaceCanonicalFormAndCommands) {
   for (size_t i = 0; i < out.size(); ++i)
     if (out[i].rfind("perlayer_", 0) == 0)
       EXPECT_LT(static_cast<long>(i), pos("par=2")) << out[i];
+
+  // With a static estimate: a step to another fusion plan comes with that
+  // plan's loop orders of least estimated work; the plan's own loop orders
+  // are tried least estimated work first.
+  int calls = 0;
+  ctx.estimate = [&](const Schedule &e) -> std::optional<double> {
+    ++calls;
+    if (e[0] != 1)
+      return 100.0;
+    return 10.0 * (e[6] != 2) + (e[7] == 5 ? 0 : 1 + e[7]);
+  };
+  ScheduleView unfused;
+  unfused.schedule = w->baseline();
+  unfused.metrics = cur.metrics;
+  ctx.lineage = {unfused};
+  out = p->propose(ctx, rng);
+  EXPECT_NE(std::find(out.begin(), out.end(),
+                      "fusion=per-layer,perlayer_r0=2,perlayer_r1=5"),
+            out.end());
+  EXPECT_EQ(std::find(out.begin(), out.end(), "fusion=per-layer"), out.end());
+  EXPECT_GT(calls, 0);
+  ctx.lineage = {cur}; // per-layer, perlayer_r0=2, perlayer_r1=7
+  out = p->propose(ctx, rng);
+  std::vector<std::string> r1;
+  for (const std::string &t : out)
+    if (t.rfind("perlayer_r1=", 0) == 0)
+      r1.push_back(t);
+  ASSERT_GE(r1.size(), 3u);
+  EXPECT_EQ(r1[0], "perlayer_r1=5");
+  EXPECT_EQ(r1[1], "perlayer_r1=0");
+  EXPECT_EQ(r1[2], "perlayer_r1=1");
+  // No estimate for a schedule: the plan switch is the bare step.
+  ctx.estimate = [](const Schedule &) { return std::optional<double>(); };
+  ctx.lineage = {unfused};
+  out = p->propose(ctx, rng);
+  EXPECT_NE(std::find(out.begin(), out.end(), "fusion=per-layer"), out.end());
 }
 
 TEST(Gcn, RunStepJsonMetrics) {
