@@ -153,9 +153,6 @@ SearchResult runMcts(Harness &h, const SearchOptions &o) {
     ctx.count = want;
     if (o.estimates)
       ctx.estimate = [&h](const Schedule &s) { return h.estimate(s); };
-    ctx.known = [&](const Schedule &s) {
-      return tree.find(space.key(w.canonical(s))) >= 0;
-    };
     std::vector<std::string> raw = o.proposer->propose(ctx, rng);
     std::vector<Proposal> props = validateProposals(
         space, tree.nodes[n].schedule, raw, want,

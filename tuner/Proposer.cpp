@@ -130,10 +130,6 @@ public:
           n = space.apply(n, seq.back());
         }
       }
-      // Already in the search elsewhere (reached by another path): the
-      // next idea rather than a duplicate.
-      if (ctx.known && ctx.known(n))
-        return;
       out.push_back(std::move(seq));
     };
     // Candidate steps per parameter: an ordinal's step in `dir`, a

@@ -64,10 +64,6 @@ struct ProposalContext {
   /// estimates are off (--no-estimates). The heuristic proposer uses it
   /// to pick the loop orders of a fusion plan it switches to.
   std::function<std::optional<double>(const Schedule &)> estimate;
-  /// Whether a schedule is already in the search (MCTS: its transposition
-  /// table); the heuristic proposer skips such steps for its next idea
-  /// instead of leaving the slot to a random fallback. May be empty.
-  std::function<bool(const Schedule &)> known;
 };
 
 class Proposer {
