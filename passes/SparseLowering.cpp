@@ -707,14 +707,10 @@ struct Lowering {
         else
           shared.push_back(v);
       }
-      if (!contracted.empty()) {
+      // Factors sharing more than the contracted variable multiply
+      // elementwise (e.g. a square); the in-block reduction sums after.
+      if (contracted.size() == 1 && shared.empty()) {
         int k = contracted[0];
-        if (contracted.size() > 1 || !shared.empty()) {
-          blockFail(n, "a block product of " + layText(la) + " and " +
-                           layText(lb) + " contracts one blocked variable "
-                           "and shares another");
-          return out;
-        }
         if (la.flex && lb.flex) {
           la = fix(la, -1, k);
           lb = fix(lb, k, -1);
@@ -862,11 +858,14 @@ struct Lowering {
         addLeaf(np.get());
   }
 
+  SmallVector<int> resultVars; // per dim of the region's result
   std::vector<std::set<int>> preds; // var -> vars that must precede it
   void collectEdges() {
     preds.assign(numVars, {});
-    for (int v = 1; v < (int)root->outVars.size(); ++v)
-      preds[root->outVars[v]].insert(root->outVars[v - 1]);
+    // The result is written row-major in its own dims (a transpose at the
+    // root permutes the root node's variables, not the result's).
+    for (int v = 1; v < (int)resultVars.size(); ++v)
+      preds[resultVars[v]].insert(resultVars[v - 1]);
     for (auto &np : nodes) {
       Node *n = np.get();
       if (!n->leaf || !llvm::is_contained(n->compressed, true) ||
@@ -1353,7 +1352,12 @@ struct Lowering {
   std::pair<Value, Value> offer(Level *l, const Participant &p) {
     if (p.computed) {
       Value vals = nodeValue(p.node);
-      return {spaccCrd.at(p.node), vals};
+      auto it = spaccCrd.find(p.node);
+      if (it == spaccCrd.end()) { // its construction failed (broken)
+        broken = true;
+        return {vals, vals};
+      }
+      return {it->second, vals};
     }
     int lvl = leafLevelOf(p.node, l->var);
     return scan(p.node, p.user, lvl, l->up);
@@ -1819,6 +1823,7 @@ static bool lowerResult(func::FuncOp f, unsigned idx, StringRef outName,
   SmallVector<int> outVars;
   for (int64_t d : rt.getShape())
     outVars.push_back(L.newVar(d));
+  L.resultVars = outVars;
   L.root = L.build(result, outVars);
   if (!L.root) {
     (L.errorOp ? L.errorOp : f.getOperation())
