@@ -500,6 +500,7 @@ struct Lowering {
     struct Seen {
       bool blocked;
       std::string where;
+      Operation *op;
     };
     std::map<int, Seen> seen;
     auto visit = [&](Operation *op, const std::string &what,
@@ -508,9 +509,11 @@ struct Lowering {
       for (unsigned d = 0; d < vars.size(); ++d) {
         bool b = llvm::is_contained(bd, d);
         std::string where = what + " dim " + std::to_string(d);
-        auto [it, fresh] = seen.insert({vars[d], {b, where}});
+        auto [it, fresh] = seen.insert({vars[d], {b, where, op}});
         if (!fresh && it->second.blocked != b)
-          return fail(op ? op : func.getOperation(),
+          return fail(op ? op
+                      : it->second.op ? it->second.op
+                                      : func.getOperation(),
                       "block=" + std::to_string(blk) +
                           ": a variable of extent " +
                           std::to_string(varSize[vars[d]]) + " is blocked in " +
