@@ -508,9 +508,10 @@ def StepLowerSparse : Pass<"step-lower-sparse", "::mlir::ModuleOp"> {
       or `[B, 1]` for one (as the expression needs: the same data), `[1, 1]`
       for none (`array_val ... tile [R, C]`). The scalar body becomes tile
       ops: a product of two tiles that share a blocked reduction variable
-      (and no other factor has it) is `step.matmul` (`transpose_b`, or the
-      operands swapped, as the tiles' layouts need; both operands with the
-      variable as rows is an error), other products and all other
+      and nothing else (and no other factor has it) is `step.matmul`
+      (`transpose_b`, or the operands swapped, as the tiles' layouts need;
+      both operands with the variable as rows is an error), other products
+      (e.g. a square `(x - m) * (x - m)` summed over a row) and all other
       arithmetic are elementwise with size-1 broadcasting; a blocked
       reduction variable that no product contracts is reduced in the block
       by `row_sum`/`row_max` (FuseFlow's block-internal row sum) before the
