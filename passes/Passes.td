@@ -801,13 +801,16 @@ def StepSamEstimate : Pass<"step-sam-estimate", "::mlir::ModuleOp"> {
       `fork` splits the innermost level across lanes, `join` sums them.
     Counting rules, as the simulator counts (simulator/README.md):
     - FLOPs: a `map` counts its tile ops per element where some input is
-      not N (add/sub/mul/max/div/neg 1, exp/log 4, silu 8 per scalar);
-      `reduce` one add per element beyond the first of each fiber, `spacc`
-      one per element it takes (its accumulator starts at zero).
+      not N (add/sub/mul/max/div/neg 1, exp/log 4, silu 8 per scalar of
+      their result tile, row_sum/row_max 1 per input scalar, a block
+      product 2·M·K·N); `reduce` one add per element beyond the first of
+      each fiber, `spacc` one per element it takes (its accumulator starts
+      at zero), each of a tile's size (blocked values, `block=B` lowering).
     - Bytes (4 per number): a compressed `fiber_lookup` reads 8 (two seg
       entries) per reference and 4 per coordinate; `array_val` reads its
-      values; `fiber_write` writes 4 per coordinate and per stop (one per
-      innermost fiber); `val_write` 4 per value (an N writes a 0).
+      values (R·C numbers for `tile<RxC>` values); `fiber_write` writes 4
+      per coordinate and per stop (one per innermost fiber); `val_write` 4
+      per number of a value (an N writes a zero tile).
     The assumptions that make it an estimate: coordinates of distinct
     atoms are independent, and every fiber of a mode is as long as the
     mode's mean, whichever references reach it (a scan driven by another
