@@ -256,15 +256,18 @@ struct SamEstimatePass
     return success();
   }
 
-  /// Elements of the tiles a value stream carries (1 for scalars).
-  static double tileElems(Value v) {
-    auto st = dyn_cast<mlir::step::StreamType>(v.getType());
-    auto tile =
-        st ? dyn_cast<mlir::step::TileType>(st.getElementType()) : nullptr;
+  /// Elements of a tile type (1 for anything else or dynamic dims).
+  static double tileSize(Type t) {
+    auto tile = dyn_cast<mlir::step::TileType>(t);
     if (!tile)
       return 1;
     auto r = tile.getRows().getConstant(), c = tile.getCols().getConstant();
     return double(r ? *r : 1) * double(c ? *c : 1);
+  }
+  /// Elements of the tiles a value stream carries (1 for scalars).
+  static double tileElems(Value v) {
+    auto st = dyn_cast<mlir::step::StreamType>(v.getType());
+    return st ? tileSize(st.getElementType()) : 1;
   }
 
   /// Flops of one element of a map: the tile ops of its region, counted
@@ -284,8 +287,10 @@ struct SamEstimatePass
         elems *= *c;
       llvm::StringRef name = op->getName().stripDialect();
       if (name == "add" || name == "sub" || name == "mul" || name == "max" ||
-          name == "div" || name == "row_sum" || name == "row_max")
+          name == "div")
         flops += elems;
+      else if (name == "row_sum" || name == "row_max")
+        flops += tileSize(op->getOperand(0).getType()); // per input element
       else if (name == "exp" || name == "log")
         flops += 4 * elems;
       else if (name == "neg")
