@@ -9,6 +9,7 @@ usage: explore_fusion.py [--models gcn,graphsage,sae,gpt3_bigbird]
                          [--orders N] [--prune M] [--jobs J] [--out DIR] [--build DIR]
        explore_fusion.py --order-sweep [--sweep-max K] [--out DIR]
        explore_fusion.py --par-sweep [--par-factors 1,2,4,8,16] [--out DIR]
+       explore_fusion.py --block-sweep [--blocks 16,32,64] [--gpt3-seq S] [--out DIR]
 
 For every model and dataset (GCN and GraphSAGE on graphs, SAE on size
 presets, GPT-3 BigBird on block sizes) and every fusion configuration
@@ -76,6 +77,14 @@ twice: with adj and x read in storage order only, and with both allowed
 from permuted copies (as the weights always are), which admits more
 orders. Into OUT/fusion_orders.csv and OUT/fusion_orders.png; prints
 best/worst per variant.
+
+--block-sweep: FuseFlow Fig. 17. GPT-3 BigBird attention (full fusion;
+sequence 256, hidden 64 unless --gpt3-seq/-hidden) per mask block of
+--blocks, simulated with scalar values and with sparsity blocking at the
+same block (`run-step --block B`), both checked against PyTorch. Rows of
+OUT/fusion_block.csv (per dataset, replacing earlier rows of the same
+one): cycles of both, the speedup, the attention region's alone, FLOPs,
+bytes, wall seconds.
 
 --par-sweep: FuseFlow Fig. 16, the parallelization factor. GPT-3 BigBird
 (full fusion; sequence 64, hidden 64, blocks 16 unless --gpt3-seq/-hidden,
@@ -688,6 +697,59 @@ def par_sweep(a):
     return 0 if all(r.get("match") for r in rows if r.get("cycles")) else 1
 
 
+def block_sweep(a):
+    """FuseFlow Fig. 17: the attention block with scalar values against
+    sparsity blocking (value block = mask block), per block size."""
+    seq = a.gpt3_seq or 256
+    hidden = a.gpt3_hidden or 64
+    path = os.path.join(a.out, "fusion_block.csv")
+    cols = ["model", "dataset", "config", "block", "scalar_cycles", "block_cycles", "speedup",
+            "scalar_attn_cycles", "block_attn_cycles", "attn_speedup", "scalar_flops",
+            "block_flops", "scalar_bytes", "block_bytes", "match", "scalar_s", "block_s", "note"]
+    rows = []
+    for b in a.blocks:
+        dataset = f"block{b}-seq{seq}-hidden{hidden}"
+        store = os.path.join(a.work, f"blk_{dataset}")
+        p = run([IMPORT, os.path.join(MODELS, "gpt3_bigbird.py"), "--fusion", "full", "-o", store,
+                 "--seq", str(seq), "--hidden", str(hidden), "--block", b])
+        if p.returncode:
+            sys.exit(f"explore_fusion: torch-import failed:\n{p.stderr}")
+        man = json.load(open(os.path.join(store, "manifest.json")))
+        attn = next(r["func"] for r in man["regions"] if "mask" in r["inputs"])
+        row = {"model": "gpt3_bigbird", "dataset": dataset, "config": "full", "block": b}
+        res = {}
+        for mode, extra in (("scalar", []), ("block", ["--block", b])):
+            log(f"{dataset}: {mode}")
+            t0 = time.time()
+            q = run([RUNSTEP, store, "--json", "--build", a.build, "--timeout", str(a.timeout),
+                     "--mem-gb", str(a.mem_gb)] + extra)
+            row[f"{mode}_s"] = round(time.time() - t0, 1)
+            if q.returncode not in (0, 1) or not q.stdout.strip():
+                row["note"] = f"{mode} failed: " + (q.stderr.strip().splitlines() or ["?"])[-1][:200]
+                break
+            res[mode] = json.loads(q.stdout.strip().splitlines()[-1])
+            tot = res[mode]["total"]
+            row[f"{mode}_cycles"] = tot["cycles"]
+            row[f"{mode}_flops"] = tot["flops"]
+            row[f"{mode}_bytes"] = tot["bytes_read"] + tot["bytes_written"]
+            row[f"{mode}_attn_cycles"] = next(r["cycles"] for r in res[mode]["regions"]
+                                              if r["region"] == attn)
+        if len(res) == 2:
+            row["match"] = res["scalar"]["match"] and res["block"]["match"]
+            row["speedup"] = round(row["scalar_cycles"] / row["block_cycles"], 1)
+            row["attn_speedup"] = round(row["scalar_attn_cycles"] / row["block_attn_cycles"], 1)
+        rows.append(row)
+        log(f"{dataset}: speedup {row.get('speedup')} (attention {row.get('attn_speedup')})")
+    old = [r for r in read_csv(path) if r["dataset"] not in {r["dataset"] for r in rows}]
+    os.makedirs(a.out, exist_ok=True)
+    write_csv(path, cols, old + rows)
+    for r in rows:
+        print(f"{r['dataset']:<26} scalar {fmt(r.get('scalar_cycles')):>10}  block "
+              f"{fmt(r.get('block_cycles')):>8}  speedup {fmt(r.get('speedup')):>7}  "
+              f"attention {fmt(r.get('attn_speedup')):>7}  match {r.get('match')}  {r.get('note') or ''}")
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(
         description=__doc__.split("\n")[0],
@@ -743,6 +805,9 @@ def main():
                     help="the dataflow-order sweep (Fig. 18) instead of the exploration")
     ap.add_argument("--par-sweep", action="store_true",
                     help="the parallelization-factor sweep (Fig. 16) instead of the exploration")
+    ap.add_argument("--block-sweep", action="store_true",
+                    help="scalar values against sparsity blocking (Fig. 17) instead of "
+                         "the exploration")
     ap.add_argument("--par-factors", type=lambda t: [int(x) for x in t.split(",") if x],
                     default=[1, 2, 4, 8, 16], help="factors of --par-sweep (1 first)")
     ap.add_argument("--sweep-max", type=int, default=64,
@@ -773,6 +838,8 @@ def main():
     try:
         if a.par_sweep:
             return par_sweep(a)
+        if a.block_sweep:
+            return block_sweep(a)
         return order_sweep(a) if a.order_sweep else explore(a)
     finally:
         if tmp and not a.keep:
