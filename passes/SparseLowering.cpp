@@ -540,6 +540,13 @@ struct Lowering {
       if (!visit(n->op, what, shape, n->outVars))
         return false;
     }
+    // The region's result itself (a transpose at the root permutes the
+    // root node's dims; run-step unblocks the result by its own dims).
+    SmallVector<int64_t> resultShape;
+    for (int v : resultVars)
+      resultShape.push_back(varSize[v]);
+    if (!visit(root->op, "the region's result", resultShape, resultVars))
+      return false;
     varBlocked.assign(numVars, false);
     for (auto &[v, sn] : seen)
       varBlocked[v] = sn.blocked;
@@ -1883,7 +1890,7 @@ static bool lowerResult(func::FuncOp f, unsigned idx, StringRef outName,
         if (L.blk && L.blockError.empty() && !L.broken) {
           // The result's tile must be its blocked dims in dim order.
           SmallVector<int> want;
-          for (int v : L.top->outVars)
+          for (int v : L.resultVars)
             if (L.varBlocked[v])
               want.push_back(v);
           const Lowering::Lay &got = L.layoutOf[L.top];

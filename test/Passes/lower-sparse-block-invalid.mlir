@@ -68,3 +68,21 @@ func.func @transposed_result(%A: tensor<32x32xf32> loc("A"), %B: tensor<32x32xf3
   } -> tensor<32x32xf32>
   return %r : tensor<32x32xf32>
 }
+
+// -----
+
+// A transpose at the root: the result [j, k, i] blocks its innermost two
+// dims k and i, the producer [i, j, k] blocks j and k (checked against
+// the region's result, which run-step unblocks by its own dims).
+func.func @transposed_root(%A: tensor<32x32x32xf32> loc("A")) -> tensor<32x32x32xf32> {
+  %e = tensor.empty() : tensor<32x32x32xf32>
+  %n = linalg.generic {indexing_maps = [affine_map<(i, j, k) -> (i, j, k)>, affine_map<(i, j, k) -> (i, j, k)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%A : tensor<32x32x32xf32>) outs(%e : tensor<32x32x32xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %x = arith.negf %a : f32
+    linalg.yield %x : f32
+  } -> tensor<32x32x32xf32>
+  %e2 = tensor.empty() : tensor<32x32x32xf32>
+  // expected-error @-6 {{block=16: a variable of extent 32 is blocked in the result of 'linalg.generic' dim 1 but not in the region's result dim 0}}
+  %t = linalg.transpose ins(%n : tensor<32x32x32xf32>) outs(%e2 : tensor<32x32x32xf32>) permutation = [1, 2, 0]
+  return %t : tensor<32x32x32xf32>
+}
