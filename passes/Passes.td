@@ -495,6 +495,39 @@ def StepLowerSparse : Pass<"step-lower-sparse", "::mlir::ModuleOp"> {
       return %y : tensor<4xf32>
     }
     ```
+    - Sparsity blocking (`block=B`, FuseFlow §3.6): values are dense B x B
+      tiles and the sparse iteration runs over blocks. The blocked dims of
+      a tensor (argument, linalg result, region result) are its innermost
+      two dims whose extent is a multiple of B (so the heads dim of a
+      `[12, 1024, 64]` tensor is not blocked; a `[768]` bias and a
+      `[12, 1024]` row statistic have one blocked dim); an index variable
+      is blocked when it indexes a blocked dim, and then iterates over
+      extent / B blocks. A variable blocked in one tensor and not in
+      another is an error naming both. Each value is the tile of its
+      tensor's blocked dims in dim order: `[B, B]` for two, a vector `[1, B]`
+      or `[B, 1]` for one (as the expression needs: the same data), `[1, 1]`
+      for none (`array_val ... tile [R, C]`). The scalar body becomes tile
+      ops: a product of two tiles that share a blocked reduction variable
+      and nothing else (and no other factor has it) is `step.matmul`
+      (`transpose_b`, or the operands swapped, as the tiles' layouts need;
+      both operands with the variable as rows is an error), other products
+      (e.g. a square `(x - m) * (x - m)` summed over a row) and all other
+      arithmetic are elementwise with size-1 broadcasting; a blocked
+      reduction variable that no product contracts is reduced in the block
+      by `row_sum`/`row_max` (FuseFlow's block-internal row sum) before the
+      reduce across blocks (a reduction over a tile's rows is an error).
+      The dense result's tile must be in dim order (else an error). Inside
+      a stored block every element is a value: ops that depend on which
+      elements are stored (`sparse_tensor.unary`/`binary`/`reduce`) see
+      whole blocks, which matches the scalar result when the sparse
+      operands' blocks are full (a BigBird mask whose block is a multiple
+      of B). The bound tensors must be blocked the same way (`run-step
+      --block B`: levels over blocks, vals `[n, R, C]`). `block=16` on the
+      example gives `%va = step.array_val ... tensor "A" block 16`, `%vx =
+      step.array_val ... tensor "x" tile [16, 1]`, the map body `step.matmul
+      %a, %x : tile<16x16xf32>, tile<16x1xf32>` (a `[16, 1]` tile; the
+      reduce sums those across the blocks of a row) on 64 x 64 / 64 inputs.
+
     Output (abridged):
     ```mlir
     func.func @spmv_sam() attributes {step.loop_order = "v0,v1", ...} {
@@ -525,6 +558,10 @@ def StepLowerSparse : Pass<"step-lower-sparse", "::mlir::ModuleOp"> {
            "comma-separated sparse tensors that may be read from a permuted "
            "copy (FuseFlow's transposed copy; e.g. static weights), named "
            "NAME@p0,p1 in step.views">,
+    Option<"block", "block", "int64_t", "0",
+           "sparsity blocking: values are B x B tiles of each tensor's two "
+           "innermost dims that are multiples of B, iteration over blocks "
+           "(0 or 1: scalar values; see the description)">,
     Option<"channelDepth", "channel-depth", "int64_t", "4096",
            "FIFO depth recorded as step.channel_depth (default: deep, toward "
            "Comal's unbounded channels; 0 leaves the module's)">,
@@ -764,13 +801,16 @@ def StepSamEstimate : Pass<"step-sam-estimate", "::mlir::ModuleOp"> {
       `fork` splits the innermost level across lanes, `join` sums them.
     Counting rules, as the simulator counts (simulator/README.md):
     - FLOPs: a `map` counts its tile ops per element where some input is
-      not N (add/sub/mul/max/div/neg 1, exp/log 4, silu 8 per scalar);
-      `reduce` one add per element beyond the first of each fiber, `spacc`
-      one per element it takes (its accumulator starts at zero).
+      not N (add/sub/mul/max/div/neg 1, exp/log 4, silu 8 per scalar of
+      their result tile, row_sum/row_max 1 per input scalar, a block
+      product 2·M·K·N); `reduce` one add per element beyond the first of
+      each fiber, `spacc` one per element it takes (its accumulator starts
+      at zero), each of a tile's size (blocked values, `block=B` lowering).
     - Bytes (4 per number): a compressed `fiber_lookup` reads 8 (two seg
       entries) per reference and 4 per coordinate; `array_val` reads its
-      values; `fiber_write` writes 4 per coordinate and per stop (one per
-      innermost fiber); `val_write` 4 per value (an N writes a 0).
+      values (R·C numbers for `tile<RxC>` values); `fiber_write` writes 4
+      per coordinate and per stop (one per innermost fiber); `val_write` 4
+      per number of a value (an N writes a zero tile).
     The assumptions that make it an estimate: coordinates of distinct
     atoms are independent, and every fiber of a mode is as long as the
     mode's mean, whichever references reach it (a scan driven by another

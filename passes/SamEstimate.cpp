@@ -256,6 +256,20 @@ struct SamEstimatePass
     return success();
   }
 
+  /// Elements of a tile type (1 for anything else or dynamic dims).
+  static double tileSize(Type t) {
+    auto tile = dyn_cast<mlir::step::TileType>(t);
+    if (!tile)
+      return 1;
+    auto r = tile.getRows().getConstant(), c = tile.getCols().getConstant();
+    return double(r ? *r : 1) * double(c ? *c : 1);
+  }
+  /// Elements of the tiles a value stream carries (1 for scalars).
+  static double tileElems(Value v) {
+    auto st = dyn_cast<mlir::step::StreamType>(v.getType());
+    return st ? tileSize(st.getElementType()) : 1;
+  }
+
   /// Flops of one element of a map: the tile ops of its region, counted
   /// as the simulator's TileProgram counts them.
   static double mapFlops(Operation *map) {
@@ -273,8 +287,10 @@ struct SamEstimatePass
         elems *= *c;
       llvm::StringRef name = op->getName().stripDialect();
       if (name == "add" || name == "sub" || name == "mul" || name == "max" ||
-          name == "div" || name == "row_sum" || name == "row_max")
+          name == "div")
         flops += elems;
+      else if (name == "row_sum" || name == "row_max")
+        flops += tileSize(op->getOperand(0).getType()); // per input element
       else if (name == "exp" || name == "log")
         flops += 4 * elems;
       else if (name == "neg")
@@ -536,8 +552,7 @@ struct SamEstimatePass
         if (failed(need(1)))
           return failure();
         Est e = *in[0];
-        auto block = op->getAttrOfType<IntegerAttr>("block");
-        e.blockElems = block ? double(block.getInt()) * block.getInt() : 1;
+        e.blockElems = tileElems(op->getResult(0));
         read += 4 * e.blockElems * validCount(e);
         est[op->getResult(0)] = e;
       } else if (name == "map") {
@@ -548,6 +563,7 @@ struct SamEstimatePass
         for (Est *x : in)
           any = disj(any, x->valid);
         e.valid = any;
+        e.blockElems = tileElems(op->getResult(0));
         flops += mapFlops(op) * validCount(e);
         est[op->getResult(0)] = e;
       } else if (name == "reduce") {
@@ -647,8 +663,9 @@ struct SamEstimatePass
           return failure();
         Est &v = *in[0];
         double valid = validCount(v);
+        // N is written as a zero tile too.
         written += 4 * v.blockElems * valid +
-                   4 * std::max(0.0, v.levels.back().n - valid);
+                   4 * v.blockElems * std::max(0.0, v.levels.back().n - valid);
       } else {
         return fail(op, "'" + name + "' is not a SAM stream operator this "
                                      "estimate knows");

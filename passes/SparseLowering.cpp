@@ -477,6 +477,333 @@ struct Lowering {
     return "arg" + std::to_string(i);
   }
 
+  //--- sparsity blocking (block=B) ------------------------------------------
+
+  /// Value block size (0: scalar values).
+  int64_t blk = 0;
+  std::vector<bool> varBlocked;
+
+  /// The blocked dims of a tensor of `shape`: its innermost two dims whose
+  /// extent is a multiple of the block size.
+  SmallVector<unsigned> blockedDims(ArrayRef<int64_t> shape) const {
+    SmallVector<unsigned> d;
+    for (int i = shape.size() - 1; i >= 0 && d.size() < 2; --i)
+      if (shape[i] >= blk && shape[i] % blk == 0)
+        d.push_back(i);
+    std::reverse(d.begin(), d.end());
+    return d;
+  }
+
+  /// Decides which variables are blocked (every tensor holding a variable
+  /// must agree) and scales the blocked extents to block counts.
+  bool applyBlocking() {
+    struct Seen {
+      bool blocked;
+      std::string where;
+      Operation *op;
+    };
+    std::map<int, Seen> seen;
+    auto visit = [&](Operation *op, const std::string &what,
+                     ArrayRef<int64_t> shape, ArrayRef<int> vars) {
+      SmallVector<unsigned> bd = blockedDims(shape);
+      for (unsigned d = 0; d < vars.size(); ++d) {
+        bool b = llvm::is_contained(bd, d);
+        std::string where = what + " dim " + std::to_string(d);
+        auto [it, fresh] = seen.insert({vars[d], {b, where, op}});
+        if (!fresh && it->second.blocked != b)
+          return fail(op ? op
+                      : it->second.op ? it->second.op
+                                      : func.getOperation(),
+                      "block=" + std::to_string(blk) +
+                          ": a variable of extent " +
+                          std::to_string(varSize[vars[d]]) + " is blocked in " +
+                          (b ? where : it->second.where) + " but not in " +
+                          (b ? it->second.where : where) +
+                          " (blocked dims: each tensor's innermost two dims "
+                          "whose extent is a multiple of the block size)");
+      }
+      return true;
+    };
+    for (auto &np : nodes) {
+      Node *n = np.get();
+      if (n->leaf) {
+        if (!visit(nullptr, "'" + n->tensor + "'", n->shape, n->dimVars))
+          return false;
+        continue;
+      }
+      SmallVector<int64_t> shape;
+      for (int v : n->outVars)
+        shape.push_back(varSize[v]);
+      std::string what = n->op ? "the result of '" +
+                                     n->op->getName().getStringRef().str() + "'"
+                               : std::string("the region's result");
+      if (!visit(n->op, what, shape, n->outVars))
+        return false;
+    }
+    // The region's result itself (a transpose at the root permutes the
+    // root node's dims; run-step unblocks the result by its own dims).
+    SmallVector<int64_t> resultShape;
+    for (int v : resultVars)
+      resultShape.push_back(varSize[v]);
+    if (!visit(root->op, "the region's result", resultShape, resultVars))
+      return false;
+    varBlocked.assign(numVars, false);
+    for (auto &[v, sn] : seen)
+      varBlocked[v] = sn.blocked;
+    for (int v = 0; v < numVars; ++v)
+      if (varBlocked[v])
+        varSize[v] /= blk;
+    for (auto &np : nodes)
+      if (np->leaf)
+        for (unsigned d = 0; d < np->shape.size(); ++d)
+          if (varBlocked[np->dimVars[d]])
+            np->shape[d] /= blk;
+    return true;
+  }
+
+  /// The layout of a value tile: the variable of its rows and of its
+  /// columns (-1: size 1). A flexible one is a leaf's vector of one blocked
+  /// variable (in `r`), whose orientation the expression decides (`src`: the
+  /// map arguments it comes from).
+  struct Lay {
+    int r = -1, c = -1;
+    bool flex = false;
+    SmallVector<int, 2> src;
+  };
+  std::map<Node *, Lay> layoutOf; // computed nodes' value layouts
+  std::string blockError;
+  Operation *blockErrorOp = nullptr;
+  /// Slot layouts of the map being built; `changed` when a flexible one got
+  /// its orientation.
+  SmallVector<Lay> slotLay;
+  bool layChanged = false;
+
+  bool blockFail(Node *n, const Twine &msg) {
+    if (blockError.empty()) {
+      blockError = ("block=" + Twine(blk) + ": " + msg).str();
+      blockErrorOp = n->op;
+    }
+    broken = true;
+    return false;
+  }
+  std::string layText(const Lay &l) const {
+    auto v = [](int x) { return x < 0 ? std::string("1") : "v" + std::to_string(x); };
+    return "[" + v(l.r) + ", " + v(l.c) + "]";
+  }
+  Lay fix(const Lay &l, int r, int c) {
+    for (int s : l.src) {
+      slotLay[s] = Lay{r, c, false, {}};
+      layChanged = true;
+    }
+    return Lay{r, c, false, {}};
+  }
+  Type tileOf(const Lay &l) {
+    auto d = [&](int v) { return ::step::sym::constant(v < 0 ? 1 : blk); };
+    return mlir::step::TileType::get(b->getContext(), d(l.r), d(l.c),
+                                     b->getF32Type());
+  }
+  /// How many map arguments under `e` hold variable `v`.
+  int occurrences(const BPtr &e, int v) {
+    if (!e)
+      return 0;
+    if (e->kind == BExpr::Slot) {
+      const Lay &l = slotLay[e->slot];
+      return l.r == v || l.c == v;
+    }
+    if (e->kind == BExpr::Present)
+      return occurrences(e->b, v);
+    if (e->kind == BExpr::Overlap)
+      return occurrences(e->c, v);
+    return occurrences(e->a, v) + occurrences(e->b, v);
+  }
+  /// Elementwise combination with size-1 broadcasting.
+  bool unify(Node *n, Lay &a, Lay &c2, Lay &out) {
+    if (a.flex && c2.flex) {
+      if (a.r == c2.r) {
+        out = a;
+        out.src.append(c2.src.begin(), c2.src.end());
+        return true;
+      }
+      a = fix(a, a.r, -1);
+      c2 = fix(c2, -1, c2.r);
+    }
+    auto orient = [&](Lay &f, const Lay &o) {
+      int v = f.r;
+      if (o.r == v || (o.c != v && o.r < 0))
+        f = fix(f, v, -1);
+      else if (o.c == v || o.c < 0)
+        f = fix(f, -1, v);
+      else
+        return blockFail(n, "an elementwise operand of one blocked variable "
+                            "next to a tile " + layText(o) +
+                            " without it (three blocked variables)");
+      return true;
+    };
+    if (a.flex && !orient(a, c2))
+      return false;
+    if (c2.flex && !orient(c2, a))
+      return false;
+    auto merge = [](int x, int y, bool &ok) {
+      if (x >= 0 && y >= 0 && x != y)
+        ok = false;
+      return x >= 0 ? x : y;
+    };
+    bool ok = true;
+    out = Lay{merge(a.r, c2.r, ok), merge(a.c, c2.c, ok), false, {}};
+    if (!ok || (out.r >= 0 && out.r == out.c))
+      return blockFail(n, "tiles " + layText(a) + " and " + layText(c2) +
+                              " do not broadcast elementwise (one is "
+                              "transposed)");
+    return true;
+  }
+
+  /// Layout (and, with `rb`, the tile ops) of body expression `e` of node
+  /// `n` over the map arguments `args`.
+  Lay blockBody(Node *n, const BPtr &e, OpBuilder *rb, ValueRange args,
+                Value &val) {
+    Lay out;
+    switch (e->kind) {
+    case BExpr::Slot:
+      out = slotLay[e->slot];
+      if (out.flex)
+        out.src = {e->slot};
+      if (rb)
+        val = args[e->slot];
+      return out;
+    case BExpr::Const:
+      if (rb)
+        val = rb->create<mlir::step::ConstOp>(loc, tileOf(Lay{}),
+                                              rb->getF64FloatAttr(e->value))
+                  .getResult();
+      return out;
+    case BExpr::Present:
+      return blockBody(n, e->b, rb, args, val);
+    case BExpr::Overlap:
+      return blockBody(n, e->c, rb, args, val);
+    case BExpr::Exp:
+    case BExpr::Log:
+    case BExpr::Neg: {
+      Value x;
+      out = blockBody(n, e->a, rb, args, x);
+      if (rb) {
+        if (e->kind == BExpr::Exp)
+          val = rb->create<mlir::step::ExpOp>(loc, x);
+        else if (e->kind == BExpr::Log)
+          val = rb->create<mlir::step::LogOp>(loc, x);
+        else
+          val = rb->create<mlir::step::NegOp>(loc, x);
+      }
+      return out;
+    }
+    default:
+      break;
+    }
+    Value x, y;
+    Lay la = blockBody(n, e->a, rb, args, x);
+    Lay lb = blockBody(n, e->b, rb, args, y);
+    if (broken)
+      return out;
+    if (e->kind == BExpr::Mul) {
+      // A contraction: a blocked reduction variable that both factors hold
+      // and no other factor of the body does.
+      auto holds = [](const Lay &l, int v) { return l.r == v || l.c == v; };
+      SmallVector<int> contracted, shared;
+      for (int v : {la.r, la.c}) {
+        if (v < 0 || !holds(lb, v))
+          continue;
+        if (llvm::is_contained(n->redVars, v) &&
+            occurrences(n->body, v) == occurrences(e, v))
+          contracted.push_back(v);
+        else
+          shared.push_back(v);
+      }
+      // Factors sharing more than the contracted variable multiply
+      // elementwise (e.g. a square); the in-block reduction sums after.
+      if (contracted.size() == 1 && shared.empty()) {
+        int k = contracted[0];
+        if (la.flex && lb.flex) {
+          la = fix(la, -1, k);
+          lb = fix(lb, k, -1);
+        } else if (la.flex) {
+          la = fix(la, -1, k);
+        } else if (lb.flex) {
+          lb = la.c == k ? fix(lb, k, -1) : fix(lb, -1, k);
+        }
+        Value lhs = x, rhs = y;
+        bool tb = false;
+        if (la.c == k && lb.r == k)
+          out = Lay{la.r, lb.c, false, {}};
+        else if (la.c == k && lb.c == k)
+          out = Lay{la.r, lb.r, false, {}}, tb = true;
+        else if (la.r == k && lb.c == k)
+          out = Lay{lb.r, la.c, false, {}}, std::swap(lhs, rhs);
+        else {
+          blockFail(n, "a block product of " + layText(la) + " and " +
+                           layText(lb) + " holds the contracted variable in "
+                           "the rows of both tiles (a transposed left "
+                           "operand is not supported)");
+          return out;
+        }
+        if (out.r >= 0 && out.r == out.c) {
+          blockFail(n, "a block product with the same variable on both "
+                       "sides of its result");
+          return out;
+        }
+        if (rb)
+          val = rb->create<mlir::step::MatmulOp>(
+                      loc, lhs, rhs, tb ? rb->getUnitAttr() : UnitAttr())
+                    .getResult();
+        return out;
+      }
+    }
+    if (!unify(n, la, lb, out))
+      return out;
+    if (rb) {
+      switch (e->kind) {
+      case BExpr::Add:
+        val = rb->create<mlir::step::AddOp>(loc, x, y);
+        break;
+      case BExpr::Sub:
+        val = rb->create<mlir::step::SubOp>(loc, x, y);
+        break;
+      case BExpr::Mul:
+        val = rb->create<mlir::step::MulOp>(loc, x, y);
+        break;
+      case BExpr::Div:
+        val = rb->create<mlir::step::DivOp>(loc, x, y);
+        break;
+      default:
+        val = rb->create<mlir::step::MaxOp>(loc, x, y);
+        break;
+      }
+    }
+    return out;
+  }
+
+  /// The in-block reductions after the body: a blocked reduction variable
+  /// still in the tile is its columns (row_sum / row_max).
+  Lay blockReduce(Node *n, Lay l, OpBuilder *rb, Value &val) {
+    for (int k : n->redVars) {
+      if (!varBlocked[k] || broken)
+        continue;
+      if (l.flex && l.r == k)
+        l = fix(l, -1, k);
+      if (l.c == k) {
+        if (rb) {
+          if (n->reduceKind == "max")
+            val = rb->create<mlir::step::RowMaxOp>(loc, val);
+          else
+            val = rb->create<mlir::step::RowSumOp>(loc, val);
+        }
+        l = Lay{l.r, -1, false, {}};
+      } else if (l.r == k) {
+        blockFail(n, "an in-block reduction over the rows of a tile " +
+                         layText(l) + " (not supported)");
+      }
+    }
+    return l;
+  }
+
   //--- orders ----------------------------------------------------------------
 
   /// Variables numbered top-down: outputs, then reductions, then children.
@@ -541,11 +868,14 @@ struct Lowering {
         addLeaf(np.get());
   }
 
+  SmallVector<int> resultVars; // per dim of the region's result
   std::vector<std::set<int>> preds; // var -> vars that must precede it
   void collectEdges() {
     preds.assign(numVars, {});
-    for (int v = 1; v < (int)root->outVars.size(); ++v)
-      preds[root->outVars[v]].insert(root->outVars[v - 1]);
+    // The result is written row-major in its own dims (a transpose at the
+    // root permutes the root node's variables, not the result's).
+    for (int v = 1; v < (int)resultVars.size(); ++v)
+      preds[resultVars[v]].insert(resultVars[v - 1]);
     for (auto &np : nodes) {
       Node *n = np.get();
       if (!n->leaf || !llvm::is_contained(n->compressed, true) ||
@@ -1032,7 +1362,12 @@ struct Lowering {
   std::pair<Value, Value> offer(Level *l, const Participant &p) {
     if (p.computed) {
       Value vals = nodeValue(p.node);
-      return {spaccCrd.at(p.node), vals};
+      auto it = spaccCrd.find(p.node);
+      if (it == spaccCrd.end()) { // its construction failed (broken)
+        broken = true;
+        return {vals, vals};
+      }
+      return {it->second, vals};
     }
     int lvl = leafLevelOf(p.node, l->var);
     return scan(p.node, p.user, lvl, l->up);
@@ -1257,6 +1592,82 @@ struct Lowering {
     return {};
   }
 
+  /// Block mode: the tile layouts of `n`'s map arguments, the array_val of
+  /// each leaf (`ins` holds its references), and the map of tile ops (with
+  /// the in-block reductions); records the value's layout.
+  Value blockedValue(Node *n, SmallVector<Value> &ins) {
+    slotLay.clear();
+    for (Node *c : n->slots) {
+      Lay l;
+      if (c->leaf) {
+        SmallVector<int> bv;
+        for (int v : c->dimVars)
+          if (varBlocked[v])
+            bv.push_back(v);
+        if (bv.size() == 2)
+          l = Lay{bv[0], bv[1], false, {}};
+        else if (bv.size() == 1)
+          l = Lay{bv[0], -1, true, {}};
+      } else {
+        l = layoutOf[c];
+      }
+      slotLay.push_back(l);
+    }
+    // Orientations of the flexible vectors: until nothing changes, then
+    // columns for those the expression leaves free.
+    Value unused;
+    for (int iter = 0; iter < 4; ++iter) {
+      layChanged = false;
+      Lay l = blockBody(n, n->body, nullptr, {}, unused);
+      blockReduce(n, l, nullptr, unused);
+      if (broken || !layChanged)
+        break;
+    }
+    for (Lay &l : slotLay)
+      if (l.flex)
+        l = Lay{l.r, -1, false, {}};
+    Lay l = blockBody(n, n->body, nullptr, {}, unused);
+    Lay red = blockReduce(n, l, nullptr, unused);
+    if (broken)
+      return ins[0];
+    for (unsigned i = 0; i < n->slots.size(); ++i) {
+      Node *c = n->slots[i];
+      if (!c->leaf)
+        continue;
+      const Lay &sl = slotLay[i];
+      IntegerAttr blockAttr;
+      DenseI64ArrayAttr tileAttr;
+      if (sl.r >= 0 && sl.c >= 0)
+        blockAttr = b->getI64IntegerAttr(blk);
+      else if (sl.r >= 0 || sl.c >= 0)
+        tileAttr = b->getDenseI64ArrayAttr({sl.r >= 0 ? blk : 1,
+                                            sl.c >= 0 ? blk : 1});
+      ins[i] = b->create<mlir::step::ArrayValOp>(loc, ins[i], viewName(c),
+                                                 blockAttr, tileAttr)
+                   .getResult();
+    }
+    bool inBlockReduce = red.r != l.r || red.c != l.c;
+    if (n->body->kind == BExpr::Slot && !inBlockReduce) {
+      layoutOf[n] = red;
+      return ins[n->body->slot];
+    }
+    auto map = b->create<mlir::step::MapOp>(loc, ins[0].getType(), ins,
+                                            IntegerAttr(), UnitAttr());
+    Block *blkArgs = new Block();
+    map.getBody().push_back(blkArgs);
+    for (unsigned i = 0; i < ins.size(); ++i)
+      blkArgs->addArgument(tileOf(slotLay[i]), loc);
+    OpBuilder rb = OpBuilder::atBlockEnd(blkArgs);
+    Value y;
+    blockBody(n, n->body, &rb, blkArgs->getArguments(), y);
+    red = blockReduce(n, l, &rb, y);
+    rb.create<mlir::step::YieldOp>(loc, ValueRange{y});
+    if (failed(mlir::step::refreshResultTypes(map.getOperation())))
+      broken = true;
+    layoutOf[n] = red;
+    return map.getResult();
+  }
+
   /// The value stream of node `n` at depth W(n) (after its reductions).
   Value nodeValue(Node *n) {
     auto it = valueOf.find(n);
@@ -1267,8 +1678,13 @@ struct Lowering {
     for (Node *c : n->slots) {
       if (c->leaf) {
         Value r = leafRef(c, n, inner);
+        if (blk) { // array_val once the tile layouts are known
+          ins.push_back(r);
+          continue;
+        }
         ins.push_back(
-            b->create<mlir::step::ArrayValOp>(loc, r, viewName(c), IntegerAttr())
+            b->create<mlir::step::ArrayValOp>(loc, r, viewName(c), IntegerAttr(),
+                                              DenseI64ArrayAttr())
                 .getResult());
         continue;
       }
@@ -1294,7 +1710,9 @@ struct Lowering {
       if (cast<StreamType>(v.getType()).getShape() !=
           cast<StreamType>(ins[0].getType()).getShape())
         broken = true;
-    if (broken) {
+    if (blk && !broken) {
+      val = blockedValue(n, ins);
+    } else if (broken) {
       val = ins[0];
     } else if (n->body->kind == BExpr::Slot) {
       val = ins[n->body->slot];
@@ -1382,10 +1800,11 @@ static bool lowerResult(func::FuncOp f, unsigned idx, StringRef outName,
                         func::FuncOp sf, int64_t k, uint64_t maxTries,
                         StringRef viewsOpt, std::string &orderText,
                         std::set<std::string> &viewsOut, bool clampOrder,
-                        bool chainFirst) {
+                        bool chainFirst, int64_t block) {
   Lowering L(f.getLoc());
   L.func = f;
   L.chainFirst = chainFirst;
+  L.blk = block > 1 ? block : 0;
   for (StringRef v : llvm::split(viewsOpt, ','))
     if (!v.trim().empty())
       L.viewable.insert(v.trim().str());
@@ -1414,6 +1833,7 @@ static bool lowerResult(func::FuncOp f, unsigned idx, StringRef outName,
   SmallVector<int> outVars;
   for (int64_t d : rt.getShape())
     outVars.push_back(L.newVar(d));
+  L.resultVars = outVars;
   L.root = L.build(result, outVars);
   if (!L.root) {
     (L.errorOp ? L.errorOp : f.getOperation())
@@ -1431,12 +1851,19 @@ static bool lowerResult(func::FuncOp f, unsigned idx, StringRef outName,
     copy->outVars = outVars;
     L.root = copy;
   }
+  if (L.blk && !L.applyBlocking()) {
+    (L.errorOp ? L.errorOp : f.getOperation())
+            ->emitError("--step-lower-sparse: ")
+        << L.error;
+    return false;
+  }
   L.numberVars();
   L.collectEdges();
   int64_t seen = 0;
   uint64_t budget = maxTries;
   SmallVector<int> chosen;
   std::string lastWhy;
+  bool blockFailed = false;
   OpBuilder mb(f.getContext());
   mb.setInsertionPointAfter(sf);
   L.enumerate(
@@ -1460,6 +1887,30 @@ static bool lowerResult(func::FuncOp f, unsigned idx, StringRef outName,
         L.joinedValues.clear();
         L.views.clear();
         Value outVals = L.nodeValue(L.top);
+        if (L.blk && L.blockError.empty() && !L.broken) {
+          // The result's tile must be its blocked dims in dim order.
+          SmallVector<int> want;
+          for (int v : L.resultVars)
+            if (L.varBlocked[v])
+              want.push_back(v);
+          const Lowering::Lay &got = L.layoutOf[L.top];
+          bool ok = want.size() == 2 ? got.r == want[0] && got.c == want[1]
+                    : want.size() == 1
+                        ? (got.r == want[0]) != (got.c == want[0]) &&
+                              std::min(got.r, got.c) < 0
+                        : got.r < 0 && got.c < 0;
+          if (!ok)
+            L.blockFail(L.root, "the result's tile " + L.layText(got) +
+                                    " is not its blocked dims in dim order");
+        }
+        if (!L.blockError.empty()) {
+          (L.blockErrorOp ? L.blockErrorOp : f.getOperation())
+                  ->emitError("--step-lower-sparse: ")
+              << L.blockError;
+          blockFailed = true;
+          tmp.erase();
+          return true;
+        }
         if (L.broken || seen < k) {
           if (L.broken)
             lastWhy = "streams of mismatched structure (not supported)";
@@ -1482,11 +1933,14 @@ static bool lowerResult(func::FuncOp f, unsigned idx, StringRef outName,
         return true;
       },
       budget);
+  if (blockFailed)
+    return false;
   if (chosen.empty() && seen > 0 && clampOrder)
     // Fewer orders than asked for: the last one (so one index can sweep a
     // model whose regions have different numbers of orders).
     return lowerResult(f, idx, outName, sf, seen - 1, maxTries, viewsOpt,
-                       orderText, viewsOut, /*clampOrder=*/false, chainFirst);
+                       orderText, viewsOut, /*clampOrder=*/false, chainFirst,
+                       block);
   if (chosen.empty()) {
     f.emitError("--step-lower-sparse: no lowerable loop order with index ")
         << k << " for result #" << idx << " (" << seen << " found in "
@@ -1505,6 +1959,11 @@ void LowerSparsePass::runOnOperation() {
   if (order < 0) {
     module.emitError("--step-lower-sparse: order must be >= 0, got ")
         << int64_t(order);
+    return signalPassFailure();
+  }
+  if (block < 0) {
+    module.emitError("--step-lower-sparse: block must be >= 0, got ")
+        << int64_t(block);
     return signalPassFailure();
   }
   SmallVector<func::FuncOp> regions = mlir::step::collectFusionRegions(module);
@@ -1536,7 +1995,7 @@ void LowerSparsePass::runOnOperation() {
                                                   : "output" + std::to_string(i);
       std::string o;
       ok = lowerResult(f, i, out, sf, order, maxTries, viewsOpt, o, views,
-                       clampOrder, chainFirst);
+                       clampOrder, chainFirst, block);
       orders += (orders.empty() ? "" : ";") + o;
     }
     if (!ok) {

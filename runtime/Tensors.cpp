@@ -373,11 +373,11 @@ void runtime::loadSparseTensor(const std::string &dir, const std::string &name,
     inputs[name + "." + level + "_seg"] = std::move(seg);
     inputs[name + "." + level + "_crd"] = std::move(crd);
   }
-  // Values are scalars [n], or B x B blocks [n, B, B] (blocked tensors:
-  // the levels index blocks).
-  bool blocked = vals.shape.size() == 3 && vals.shape[1] == vals.shape[2];
+  // Values are scalars [n], or R x C tiles [n, R, C] (blocked tensors: the
+  // levels index blocks; B x B blocks, or [1, B] vectors).
+  bool blocked = vals.shape.size() == 3;
   if (vals.shape.size() != 1 && !blocked)
-    fail(valsPath, ": expected values of shape [n] or blocks [n, B, B]");
+    fail(valsPath, ": expected values of shape [n] or blocks [n, R, C]");
   if (vals.shape[0] != fibers)
     fail(valsPath, ": expected ", fibers,
          " values (one per stored position "

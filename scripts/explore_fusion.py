@@ -3,12 +3,13 @@
 
 usage: explore_fusion.py [--models gcn,graphsage,sae,gpt3_bigbird]
                          [--datasets karate,cora] [--presets tiny,imagenet]
-                         [--blocks 16,32,64] [--gpt3-decoders N]
+                         [--blocks 16,32,64] [--value-block B|same] [--gpt3-decoders N]
                          [--configs unfused,per-layer,full,groups]
                          [--grouping groups=A+B,C ...]
                          [--orders N] [--prune M] [--jobs J] [--out DIR] [--build DIR]
        explore_fusion.py --order-sweep [--sweep-max K] [--out DIR]
        explore_fusion.py --par-sweep [--par-factors 1,2,4,8,16] [--out DIR]
+       explore_fusion.py --block-sweep [--blocks 16,32,64] [--gpt3-seq S] [--out DIR]
 
 For every model and dataset (GCN and GraphSAGE on graphs, SAE on size
 presets, GPT-3 BigBird on block sizes) and every fusion configuration
@@ -44,6 +45,11 @@ A model whose lowering or simulation fails (GPT-3 BigBird until its
 lowering exists) is reported on stderr and appears in the CSV with empty
 simulation columns and the reason in `note`.
 
+--value-block B (an integer, or `same`: each mask block of --blocks):
+FuseFlow's sparsity blocking for GPT-3, every configuration run with
+`run-step --block B` (values are B x B tiles; see frontends/README.md);
+the dataset column names it, e.g. `block16-seq1024-hidden768-vblock16`.
+
 --gpt3-decoders N: GPT-3 as N decoder blocks (gpt3_bigbird.py --decoders N)
 instead of the attention block; every configuration is lowered with
 `run-step --chain-first` (under the default numbering the FFN chain is
@@ -72,13 +78,21 @@ from permuted copies (as the weights always are), which admits more
 orders. Into OUT/fusion_orders.csv and OUT/fusion_orders.png; prints
 best/worst per variant.
 
+--block-sweep: FuseFlow Fig. 17. GPT-3 BigBird attention (full fusion;
+sequence 256, hidden 64 unless --gpt3-seq/-hidden) per mask block of
+--blocks, simulated with scalar values and with sparsity blocking at the
+same block (`run-step --block B`), both checked against PyTorch. Rows of
+OUT/fusion_block.csv (per dataset, replacing earlier rows of the same
+one): cycles of both, the speedup, the attention region's alone, FLOPs,
+bytes, wall seconds.
+
 --par-sweep: FuseFlow Fig. 16, the parallelization factor. GPT-3 BigBird
 (full fusion; sequence 64, hidden 64, blocks 16 unless --gpt3-seq/-hidden,
 --blocks give others) and the per-layer GCN on karate club, simulated with
 their row level forked over each factor of --par-factors (`run-step --par`,
-i.e. --step-sam-parallelize): level 1 of every region, except the
-attention region (the one reading `mask`), whose level 1 is the heads and
-level 2 the query rows (--models gpt3_bigbird,gcn picks them). Order 0; output checked against PyTorch. Into
+i.e. --step-sam-parallelize): level 1 of every region (the attention
+region's result, [seq, heads, 64], is written row-major, so its level 1 is
+the query rows too; --models gpt3_bigbird,gcn picks them). Order 0; output checked against PyTorch. Into
 OUT/fusion_par.csv (model,dataset,config,factor,levels,cycles,speedup,
 match,note, then per-region cycles) and OUT/fusion_par.png.
 """
@@ -216,6 +230,12 @@ def job_args(model, dataset, a):
     raise ValueError(model)
 
 
+def value_block(dataset):
+    """The value block size of a GPT-3 dataset name (`-vblockB`), 0 if none."""
+    m = re.search(r"-vblock(\d+)", dataset)
+    return int(m.group(1)) if m else 0
+
+
 _graphs = {}
 
 
@@ -266,6 +286,9 @@ def one(a, model, dataset, config):
            "--timeout", str(a.timeout), "--mem-gb", str(a.mem_gb)]
     if model == "gpt3_bigbird" and GPT3_SIZE["decoders"]:
         cmd.append("--chain-first")
+    vblock = value_block(dataset)
+    if vblock:
+        cmd += ["--block", str(vblock)]
     try:
         p = run(cmd, timeout=a.timeout * a.orders * 20 + 60)
     except subprocess.TimeoutExpired:
@@ -283,12 +306,16 @@ def one(a, model, dataset, config):
         views = ",".join(x["name"] for x in man.get("arguments", []) if x.get("kind") == "param")
         t0 = time.time()
         q = run([os.path.join(a.build, "bin", "step-opt"), os.path.join(store, "model.mlir"),
-                 f"--step-lower-sparse=order=0 views={views}", "--step-insert-broadcast",
-                 "-o", os.devnull])
+                 f"--step-lower-sparse=order=0 views={views}"
+                 + (f" block={vblock}" if vblock else "")
+                 + (" chain-first=true" if "--chain-first" in cmd else ""),
+                 "--step-insert-broadcast", "-o", os.devnull])
         if q.returncode == 0:
             row["compile_s"] = round(time.time() - t0, 3)
         # The heuristic needs no simulation: order 0's estimate.
-        q = run([RUNSTEP, store, "--json", "--estimate-only", "--build", a.build])
+        q = run([RUNSTEP, store, "--json", "--estimate-only", "--build", a.build]
+                + (["--block", str(vblock)] if vblock else [])
+                + (["--chain-first"] if "--chain-first" in cmd else []))
         if q.returncode == 0 and q.stdout.strip():
             tot = json.loads(q.stdout.strip().splitlines()[-1])["total"]
             row["est_flops"] = tot.get("est_flops")
@@ -404,6 +431,8 @@ def explore(a):
                 "gpt3_bigbird": ["block" + b + (f"-seq{a.gpt3_seq}" if a.gpt3_seq else "")
                                  + (f"-hidden{a.gpt3_hidden}" if a.gpt3_hidden else "")
                                  + (f"-dec{a.gpt3_decoders}" if a.gpt3_decoders else "")
+                                 + (f"-vblock{b if a.value_block == 'same' else a.value_block}"
+                                    if a.value_block not in ("", "0") else "")
                                  for b in a.blocks]}
     jobs = [(m, d, c) for m in a.models for d in datasets[m] for c in configs_for(m, a.configs, a.grouping)]
     log(f"{len(jobs)} configurations, {a.jobs} in parallel, --orders {a.orders}")
@@ -609,12 +638,10 @@ def par_sweep(a):
         man = json.load(open(os.path.join(store, "manifest.json")))
         base = None
         for f in a.par_factors:
+            # Rows are level 1 of every region (the attention region's
+            # [seq, heads, 64] result is written row-major).
             spec = ["--par", f"1={f}"]
             levels = "1"
-            for i, r in enumerate(man["regions"]):
-                if "mask" in r["inputs"]:
-                    spec += ["--par", f"r{i}:2={f}"]
-                    levels = f"1 ({r['func']}: 2)"
             t0 = time.time()
             p = run([RUNSTEP, store, "--json", "--build", a.build, "--timeout", str(a.timeout),
                      "--mem-gb", str(a.mem_gb)] + spec)
@@ -670,6 +697,59 @@ def par_sweep(a):
     return 0 if all(r.get("match") for r in rows if r.get("cycles")) else 1
 
 
+def block_sweep(a):
+    """FuseFlow Fig. 17: the attention block with scalar values against
+    sparsity blocking (value block = mask block), per block size."""
+    seq = a.gpt3_seq or 256
+    hidden = a.gpt3_hidden or 64
+    path = os.path.join(a.out, "fusion_block.csv")
+    cols = ["model", "dataset", "config", "block", "scalar_cycles", "block_cycles", "speedup",
+            "scalar_attn_cycles", "block_attn_cycles", "attn_speedup", "scalar_flops",
+            "block_flops", "scalar_bytes", "block_bytes", "match", "scalar_s", "block_s", "note"]
+    rows = []
+    for b in a.blocks:
+        dataset = f"block{b}-seq{seq}-hidden{hidden}"
+        store = os.path.join(a.work, f"blk_{dataset}")
+        p = run([IMPORT, os.path.join(MODELS, "gpt3_bigbird.py"), "--fusion", "full", "-o", store,
+                 "--seq", str(seq), "--hidden", str(hidden), "--block", b])
+        if p.returncode:
+            sys.exit(f"explore_fusion: torch-import failed:\n{p.stderr}")
+        man = json.load(open(os.path.join(store, "manifest.json")))
+        attn = next(r["func"] for r in man["regions"] if "mask" in r["inputs"])
+        row = {"model": "gpt3_bigbird", "dataset": dataset, "config": "full", "block": b}
+        res = {}
+        for mode, extra in (("scalar", []), ("block", ["--block", b])):
+            log(f"{dataset}: {mode}")
+            t0 = time.time()
+            q = run([RUNSTEP, store, "--json", "--build", a.build, "--timeout", str(a.timeout),
+                     "--mem-gb", str(a.mem_gb)] + extra)
+            row[f"{mode}_s"] = round(time.time() - t0, 1)
+            if q.returncode not in (0, 1) or not q.stdout.strip():
+                row["note"] = f"{mode} failed: " + (q.stderr.strip().splitlines() or ["?"])[-1][:200]
+                break
+            res[mode] = json.loads(q.stdout.strip().splitlines()[-1])
+            tot = res[mode]["total"]
+            row[f"{mode}_cycles"] = tot["cycles"]
+            row[f"{mode}_flops"] = tot["flops"]
+            row[f"{mode}_bytes"] = tot["bytes_read"] + tot["bytes_written"]
+            row[f"{mode}_attn_cycles"] = next(r["cycles"] for r in res[mode]["regions"]
+                                              if r["region"] == attn)
+        if len(res) == 2:
+            row["match"] = res["scalar"]["match"] and res["block"]["match"]
+            row["speedup"] = round(row["scalar_cycles"] / row["block_cycles"], 1)
+            row["attn_speedup"] = round(row["scalar_attn_cycles"] / row["block_attn_cycles"], 1)
+        rows.append(row)
+        log(f"{dataset}: speedup {row.get('speedup')} (attention {row.get('attn_speedup')})")
+    old = [r for r in read_csv(path) if r["dataset"] not in {r["dataset"] for r in rows}]
+    os.makedirs(a.out, exist_ok=True)
+    write_csv(path, cols, old + rows)
+    for r in rows:
+        print(f"{r['dataset']:<26} scalar {fmt(r.get('scalar_cycles')):>10}  block "
+              f"{fmt(r.get('block_cycles')):>8}  speedup {fmt(r.get('speedup')):>7}  "
+              f"attention {fmt(r.get('attn_speedup')):>7}  match {r.get('match')}  {r.get('note') or ''}")
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(
         description=__doc__.split("\n")[0],
@@ -692,6 +772,10 @@ def main():
                          "OUT/fusion_gpt3_decoders*.csv")
     ap.add_argument("--blocks", type=lst, default=["16", "32", "64"],
                     help="GPT-3 BigBird block sizes")
+    ap.add_argument("--value-block", default="0", metavar="B",
+                    help="GPT-3: sparsity blocking of the values (run-step --block B): "
+                         "an integer, or 'same' for each mask block of --blocks; the "
+                         "dataset column gets -vblockB (default 0: scalar values)")
     ap.add_argument("--configs", type=lst, default=CONFIGS,
                     help="fusion configurations: unfused, per-layer, full (torch-import "
                          "--fusion) and groups (the enumerated groupings of GCN and GraphSAGE)")
@@ -721,11 +805,16 @@ def main():
                     help="the dataflow-order sweep (Fig. 18) instead of the exploration")
     ap.add_argument("--par-sweep", action="store_true",
                     help="the parallelization-factor sweep (Fig. 16) instead of the exploration")
+    ap.add_argument("--block-sweep", action="store_true",
+                    help="scalar values against sparsity blocking (Fig. 17) instead of "
+                         "the exploration")
     ap.add_argument("--par-factors", type=lambda t: [int(x) for x in t.split(",") if x],
                     default=[1, 2, 4, 8, 16], help="factors of --par-sweep (1 first)")
     ap.add_argument("--sweep-max", type=int, default=64,
                     help="highest order index tried by --order-sweep, exclusive")
     a = ap.parse_args()
+    if a.value_block != "same" and not re.fullmatch(r"\d+", a.value_block):
+        ap.error(f"--value-block '{a.value_block}': expected an integer or 'same'")
     GPT3_SIZE["seq"], GPT3_SIZE["hidden"] = a.gpt3_seq, a.gpt3_hidden
     GPT3_SIZE["decoders"] = a.gpt3_decoders
     if a.gpt3_decoders and a.models != ["gpt3_bigbird"]:
@@ -749,6 +838,8 @@ def main():
     try:
         if a.par_sweep:
             return par_sweep(a)
+        if a.block_sweep:
+            return block_sweep(a)
         return order_sweep(a) if a.order_sweep else explore(a)
     finally:
         if tmp and not a.keep:

@@ -211,9 +211,19 @@ LogicalResult ArrayValOp::inferReturnTypes(MLIRContext *ctx,
   int64_t b = adaptor.getBlock() ? *adaptor.getBlock() : 1;
   if (b < 1)
     return fail(loc, "array_val", "expected a positive block size, got ", b);
-  results.push_back(
-      StreamType::get(ctx, streamOf(adaptor.getRef()).getShape(),
-                      TileType::get(ctx, c(b), c(b), Float32Type::get(ctx))));
+  int64_t rows = b, cols = b;
+  if (auto t = adaptor.getTileShapeAttr()) {
+    if (adaptor.getBlock())
+      return fail(loc, "array_val", "expected 'block' or 'tile', not both");
+    if (t.size() != 2 || t[0] < 1 || t[1] < 1)
+      return fail(loc, "array_val",
+                  "expected 'tile' to be two positive sizes [R, C]");
+    rows = t[0];
+    cols = t[1];
+  }
+  results.push_back(StreamType::get(
+      ctx, streamOf(adaptor.getRef()).getShape(),
+      TileType::get(ctx, c(rows), c(cols), Float32Type::get(ctx))));
   return success();
 }
 

@@ -190,7 +190,12 @@ def Step_ArrayValOp : Step_InferredStreamOp<"array_val"> {
     its values have shape [n, B, B]: BCSR and the like) and every value is
     a `tile<BxBxf32>`, which `map` regions compute on with the tile ops
     (`matmul` for a block product, elementwise ops) and `reduce`/`spacc`
-    sum elementwise.
+    sum elementwise. `tile [R, C]` instead gives `tile<RxCxf32>` values of
+    R x C elements each (vals of shape [n, R, C], or any [n, a, b] or flat
+    [n*R*C] with as many elements per value): the row and column vectors of
+    a blocked lowering (`--step-lower-sparse block=B`), e.g. a bias or a
+    softmax row statistic as `[1, B]` or `[B, 1]`. `block` and `tile`
+    exclude each other.
     Shape rule: same shape as the references.
 
     ```mlir
@@ -198,12 +203,15 @@ def Step_ArrayValOp : Step_InferredStreamOp<"array_val"> {
     // -> !step.stream<[1, 4, ragged<J>], tile<1x1xf32>>
     %b = step.array_val %rj tensor "A" block 16 : !step.stream<[1, 4, ragged<J>], ref>
     // -> !step.stream<[1, 4, ragged<J>], tile<16x16xf32>>
+    %c = step.array_val %rj tensor "b" tile [1, 16] : !step.stream<[1, 4, ragged<J>], ref>
+    // -> !step.stream<[1, 4, ragged<J>], tile<1x16xf32>>
     ```
   }];
   let arguments = (ins Step_AnyStream:$ref, StrAttr:$tensor,
-                       OptionalAttr<Step_PosI64>:$block);
+                       OptionalAttr<Step_PosI64>:$block,
+                       OptionalAttr<DenseI64ArrayAttr>:$tile_shape);
   let results = (outs Step_AnyStream:$result);
-  let assemblyFormat = "$ref `tensor` $tensor (`block` $block^)? attr-dict `:` qualified(type($ref))";
+  let assemblyFormat = "$ref `tensor` $tensor (`block` $block^)? (`tile` $tile_shape^)? attr-dict `:` qualified(type($ref))";
 }
 
 def Step_ReduceOp : Step_InferredStreamOp<"reduce"> {

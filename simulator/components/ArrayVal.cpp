@@ -2,9 +2,12 @@
 //
 // SAM's array load: for a reference r, vals[r] of the bound tensor `tensor`
 // as a 1x1 f32 tile (its number in functional mode), or with `block` B the
-// B x B block vals[r] of a blocked tensor (vals of shape [n, B, B]); stops
-// and N pass through. One token per cycle; every token is visible B*B
-// cycles after it is read (Comal's array latency block_size^2, 1 for scalars).
+// B x B block vals[r] of a blocked tensor (vals of shape [n, B, B]), or with
+// `tile_shape` [R, C] the R x C tile vals[r] (vals [n, R, C], any [n, a, b]
+// with a*b = R*C, or flat with R*C floats per value: the row and column
+// vectors of a blocked lowering); stops and N pass through. One token per
+// cycle; every token is visible R*C cycles after it is read (Comal's array
+// latency block_size^2, 1 for scalars).
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,18 +23,34 @@ public:
     vals = &valsOf(tensor);
     if (vals->isInteger)
       error("'" + tensor + ".vals' must hold floats");
-    block = intAttr("block", 1);
+    int64_t block = intAttr("block", 1);
     if (block < 1)
       error("block must be positive");
-    bool blocked = vals->shape.size() == 3 && vals->shape[1] == block &&
-                   vals->shape[2] == block;
-    if (block > 1 ? !blocked : vals->shape.size() != 1)
-      error("'" + tensor + ".vals' has shape " + shapeText(vals->shape) +
-            (block > 1 ? ", expected [n, " + std::to_string(block) + ", " +
-                             std::to_string(block) + "] blocks"
+    rows = cols = block;
+    std::vector<int64_t> shape = intsAttr("tile_shape", {});
+    if (!shape.empty()) {
+      if (shape.size() != 2 || shape[0] < 1 || shape[1] < 1)
+        error("tile_shape must be two positive sizes");
+      rows = shape[0];
+      cols = shape[1];
+    }
+    int64_t elems = rows * cols;
+    const std::vector<int64_t> &vs = vals->shape;
+    bool ok;
+    if (shape.empty() && block > 1)
+      ok = vs.size() == 3 && vs[1] == block && vs[2] == block;
+    else if (elems == 1)
+      ok = vs.size() == 1;
+    else
+      ok = (vs.size() == 3 && vs[1] * vs[2] == elems) ||
+           (vs.size() == 1 && vs[0] % elems == 0);
+    if (!ok)
+      error("'" + tensor + ".vals' has shape " + shapeText(vs) +
+            (elems > 1 ? ", expected [n, " + std::to_string(rows) + ", " +
+                             std::to_string(cols) + "] blocks"
                        : ", expected [n] (bind [n, B, B] blocks with "
                          "'block' B)"));
-    count = vals->shape[0];
+    count = vs.size() == 3 ? vs[0] : vs[0] / elems;
   }
 
   Task run() override {
@@ -48,17 +67,17 @@ public:
         if (r < 0 || r >= count)
           error("reference " + std::to_string(r) + " is outside '" + tensor +
                 ".vals' (" + std::to_string(count) + " values)");
-        Value v = Value::tile(block, block, 4);
-        ctx.offChipRead += 4 * block * block; // counted, not timed
+        Value v = Value::tile(rows, cols, 4);
+        ctx.offChipRead += 4 * rows * cols; // counted, not timed
         if (ctx.options.functional) {
-          auto first = vals->floats.begin() + r * block * block;
+          auto first = vals->floats.begin() + r * rows * cols;
           v.data = std::make_shared<const std::vector<float>>(
-              first, first + block * block);
+              first, first + rows * cols);
         }
         t.value = std::move(v);
       }
-      // Every token goes through the load pipeline (latency B*B).
-      Time visible = now + block * block;
+      // Every token goes through the load pipeline (latency R*C).
+      Time visible = now + rows * cols;
       if (t.isVal())
         co_await send(out(0), std::move(t.value), 0, visible);
       else if (t.isStop())
@@ -78,7 +97,7 @@ private:
   }
   std::string tensor;
   const Tensor *vals = nullptr;
-  int64_t block = 1, count = 0;
+  int64_t rows = 1, cols = 1, count = 0;
 };
 } // namespace
 

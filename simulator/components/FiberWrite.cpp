@@ -3,7 +3,8 @@
 // fiber_write: builds level `mode` of the output tensor `tensor` from a
 // coordinate stream: every coordinate is appended to crd, every stop closes
 // a fiber (seg gets the current crd count; seg starts with 0); N is
-// skipped. val_write: appends every value's floats to vals (N writes 0);
+// skipped. val_write: appends every value's floats to vals (N writes a
+// zero tile of the stream's value type: 0, or a block of zeros);
 // stops are skipped. The arrays are stored as `<tensor>.mode_<m>_seg`,
 // `<tensor>.mode_<m>_crd` and `<tensor>.vals` (runtime/README.md), which
 // step-sim --save writes as .npy. One token per cycle; writes to memory
@@ -29,6 +30,7 @@ public:
     Tensor seg, crd, vals;
     seg.isInteger = crd.isInteger = true;
     seg.ints.push_back(0);
+    Value zero = values ? inputTileOf(0) : Value::tile(1, 1, 4);
     while (true) {
       SamTok t;
       co_await peekSam(0, t);
@@ -47,8 +49,10 @@ public:
             vals.floats.resize(vals.floats.size() +
                                t.value.rows * t.value.cols);
         } else if (t.kind == SamTok::Empty) {
-          ctx.offChipWritten += 4;
-          vals.floats.push_back(0.0f);
+          // A zero value of the stream's tile type (a block of zeros).
+          int64_t n = zero.rows * zero.cols;
+          ctx.offChipWritten += 4 * n;
+          vals.floats.insert(vals.floats.end(), n, 0.0f);
         }
       } else if (t.isVal()) {
         if (t.value.kind != Value::Kind::Scalar)

@@ -8,7 +8,9 @@
 //
 // On sparse (SAM) value streams map is SAM's ALU: a token without an
 // element (a standalone stop) on every input passes through in one cycle;
-// an empty token N reads as a zero tile shaped like the other inputs, and N
+// an empty token N reads as a zero tile of the region argument's static type
+// (else shaped like the other inputs: a blocked [B, 1] row statistic next to
+// a [B, B] block stays [B, 1]), and N
 // on every input gives N (SAM's binary ALU counts Empty as 0; what Comal
 // emits for N op N is not in our digest: inferred).
 //
@@ -54,9 +56,9 @@ public:
         work(1);
       } else {
         if (empty)
-          for (Value &a : args)
-            if (a.kind == Value::Kind::Empty) {
-              a = Value::tile(like->rows, like->cols, like->elemBytes);
+          for (size_t i = 0; i < args.size(); ++i)
+            if (Value &a = args[i]; a.kind == Value::Kind::Empty) {
+              a = zeroShape(i, *like);
               if (ctx.options.functional)
                 a.data = std::make_shared<const std::vector<float>>(
                     like->rows * like->cols, 0.0f);
@@ -78,6 +80,20 @@ public:
   }
 
 private:
+  /// The shape N stands for on input `i`: the region argument's static tile
+  /// type, else `like`'s.
+  Value zeroShape(size_t i, const Value &like) const {
+    const proto::Region &r = op.regions(0);
+    if (static_cast<int>(i) < r.args_size() && r.args(i).has_tile()) {
+      const proto::TileType &t = r.args(i).tile();
+      auto isStatic = [](const std::string &s) {
+        return !s.empty() && std::all_of(s.begin(), s.end(), ::isdigit);
+      };
+      if (isStatic(t.rows().expr()) && isStatic(t.cols().expr()))
+        return makeTile(r.args(i));
+    }
+    return Value::tile(like.rows, like.cols, like.elemBytes);
+  }
   TileProgram program;
   bool writeBack = false;
 };

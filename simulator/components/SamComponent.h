@@ -57,6 +57,8 @@ public:
   /// The value tile an output's stream type declares (a 1x1 f32 tile when
   /// the graph gives no type), for results of empty fibers.
   Value valueTileOf(size_t output) const;
+  /// The tile type of input `input`'s elements (1x1 f32 when it has none).
+  Value inputTileOf(size_t input) const;
 
   /// "SAM token" for messages.
   static std::string describeTok(const SamTok &t);

@@ -258,6 +258,22 @@ func.func @array_block(%r: !step.stream<[1, 4], ref>) {
 
 // -----
 
+func.func @array_block_and_tile(%r: !step.stream<[1, 4], ref>) {
+  // expected-error@+1 {{'step.array_val' op expected 'block' or 'tile', not both}}
+  %x = step.array_val %r tensor "A" block 16 tile [1, 16] : !step.stream<[1, 4], ref>
+  return
+}
+
+// -----
+
+func.func @array_tile(%r: !step.stream<[1, 4], ref>) {
+  // expected-error@+1 {{'step.array_val' op expected 'tile' to be two positive sizes [R, C]}}
+  %x = step.array_val %r tensor "A" tile [16] : !step.stream<[1, 4], ref>
+  return
+}
+
+// -----
+
 func.func @fork_rank(%r: !step.stream<[3], ref>) {
   // expected-error@+1 {{'step.fork' op expected an input of rank >= 1, got [3]}}
   %x:2 = step.fork %r count 2 name "R" : !step.stream<[3], ref>

@@ -86,6 +86,17 @@ func.func @blocked(%r: !step.stream<[1, 4, ragged<J>], ref>)
   return %v : !step.stream<[1, 4, ragged<J>], tile<16x16xf32>>
 }
 
+// Blocked vectors: [1, B] / [B, 1] tiles (a bias, a row statistic).
+// CHECK-LABEL: func.func @blocked_vector(
+// CHECK: step.array_val %{{.*}} tensor "b" tile [1, 16] : !step.stream<[1, 4], ref>
+// CHECK: step.array_val %{{.*}} tensor "m" tile [16, 1] : !step.stream<[1, 4], ref>
+func.func @blocked_vector(%r: !step.stream<[1, 4], ref>)
+    -> (!step.stream<[1, 4], tile<1x16xf32>>, !step.stream<[1, 4], tile<16x1xf32>>) {
+  %b = step.array_val %r tensor "b" tile [1, 16] : !step.stream<[1, 4], ref>
+  %m = step.array_val %r tensor "m" tile [16, 1] : !step.stream<[1, 4], ref>
+  return %b, %m : !step.stream<[1, 4], tile<1x16xf32>>, !step.stream<[1, 4], tile<16x1xf32>>
+}
+
 // Loads keep the shape; reduce drops the innermost dim.
 // CHECK-LABEL: func.func @compute(
 // CHECK: %[[V:.*]] = step.array_val %{{.*}} tensor "A" : !step.stream<[1, 4, ragged<J>], ref>

@@ -325,6 +325,89 @@ TEST(SparseOpsTest, ArrayValBlocks) {
   }
 }
 
+// tile_shape [1, 2]: vectors of a blocked lowering, from flat vals (what
+// val_write stores) or [n, a, b] with a*b = 2; latency rows*cols = 2.
+TEST(SparseOpsTest, ArrayValVectorTiles) {
+  for (bool flat : {true, false}) {
+    OneOp t("array_val", {"2, 0, S0, D"}, 1);
+    t.attr("tensor", strAttr("b"));
+    t.attr("tile_shape", intsAttr({1, 2}));
+    step::sim::Tensor v = floats({0, 1, 2, 3, 4, 5});
+    if (!flat)
+      v.shape = {3, 2, 1};
+    t.h.inputs["b.vals"] = v;
+    t.h.run();
+    const Sink &s = *t.sinks[0];
+    ASSERT_EQ(s.records.size(), 3u);
+    EXPECT_EQ(s.records[0].value.rows, 1);
+    EXPECT_EQ(s.records[0].value.cols, 2);
+    EXPECT_THAT(*s.records[0].value.data, ElementsAre(4, 5));
+    EXPECT_THAT(*s.records[1].value.data, ElementsAre(0, 1));
+    // References visible at 1 and 2, each block 2 cycles after it is read.
+    EXPECT_THAT(s.times(), ElementsAre(3, 4, 5));
+  }
+  OneOp bad("array_val", {"0, S0, D"}, 1);
+  bad.attr("tensor", strAttr("b"));
+  bad.attr("tile_shape", intsAttr({1, 4}));
+  bad.h.inputs["b.vals"] = floats({0, 1, 2, 3, 4, 5});
+  try {
+    bad.h.run();
+    FAIL() << "expected an error";
+  } catch (const step::sim::InputError &e) {
+    EXPECT_THAT(e.what(), HasSubstr("'b.vals' has shape [6], expected [n, 1, 4]"));
+  }
+}
+
+namespace {
+Value tileOf(int64_t rows, int64_t cols, std::vector<float> data) {
+  Value v = Value::tile(rows, cols, 4);
+  v.data = std::make_shared<const std::vector<float>>(std::move(data));
+  return v;
+}
+proto::StreamType tileStream(int64_t rows, int64_t cols) {
+  proto::StreamType t;
+  *t.mutable_element() = tileType(rows, cols);
+  return t;
+}
+} // namespace
+
+// N on a map input is a zero tile of that region argument's type: a
+// [2, 1] row statistic stays [2, 1] next to a [2, 2] block (shaped like the
+// block, the sum below would broadcast to [2, 2]).
+TEST(SparseOpsTest, MapEmptyIsAZeroTileOfTheArgumentType) {
+  Harness h;
+  h.options.functional = true;
+  int a = h.channel(4), b = h.channel(4), o = h.channel(4);
+  h.op("map", {a, b}, {o});
+  h.source(a, {Item{tileOf(2, 2, {1, 2, 3, 4}), 1}});
+  h.source(b, {Item{Value::empty(), 1}});
+  RegionBuilder r;
+  int x = r.arg(tileType(2, 2)), y = r.arg(tileType(2, 1));
+  int rs = r.op("row_sum", {x}, tileType(2, 1));
+  r.yield(r.op("add", {rs, y}, tileType(2, 1)));
+  *h.graph.mutable_operators(0)->add_regions() = r.region;
+  Sink &s = h.sink(o);
+  h.run();
+  ASSERT_EQ(s.records.size(), 1u);
+  EXPECT_EQ(s.records[0].value.rows, 2);
+  EXPECT_EQ(s.records[0].value.cols, 1);
+  EXPECT_THAT(*s.records[0].value.data, ElementsAre(3, 7));
+}
+
+// val_write stores N as a zero tile of its stream's value type.
+TEST(SparseOpsTest, ValWriteEmptyIsAZeroBlock) {
+  Harness h;
+  int c = h.channel(4, tileStream(2, 2));
+  proto::Operator &op = h.op("val_write", {c}, {});
+  (*op.mutable_attrs())["tensor"] = strAttr("C");
+  h.source(c, {Item{tileOf(2, 2, {1, 2, 3, 4}), 0},
+               Item{Value::empty(), 1}});
+  h.run();
+  EXPECT_THAT(h.context().stored.at("C.vals").floats,
+              ElementsAre(1, 2, 3, 4, 0, 0, 0, 0));
+  EXPECT_EQ(h.context().offChipWritten, 32);
+}
+
 // Digest §2.4: [5,5,S0,5,S0,4,8,S0,4,3,S0,4,3,S1,D] -> [10,5,12,7,7,S0,D].
 TEST(SparseOpsTest, ReduceDigestExample) {
   OneOp t("reduce", {"5, 5, S0, 5, S0, 4, 8, S0, 4, 3, S0, 4, 3, S1, D"}, 1,
