@@ -450,8 +450,10 @@ def explore(a):
             os.path.join(a.out, csv_base + "_regions.csv"))
         done = set(jobs)
         keep = lambda r: (r["model"], r["dataset"], r["config"]) not in done  # noqa: E731
-        rows += [r for r in old if keep(r)]
-        regions += [r for r in old_regions if keep(r)]
+        # Kept rows keep their derived fields as written (recomputing them
+        # from the stored, rounded estimates would change their last digit).
+        rows += [dict(r, _kept=True) for r in old if keep(r)]
+        regions += [dict(r, _kept=True) for r in old_regions if keep(r)]
         jobs = list(dict.fromkeys(jobs + [(r["model"], r["dataset"], r["config"])
                                           for r in old]))
     key = {(m, d, c): i for i, (m, d, c) in enumerate(jobs)}
@@ -460,9 +462,13 @@ def explore(a):
     for r in rows:
         base = next((u for u in rows if u["model"] == r["model"] and
                      u["dataset"] == r["dataset"] and u["config"] == "unfused"), None)
+        if r.get("_kept") and (base is None or base.get("_kept")):
+            continue
         r["speedup_vs_unfused"] = None
         if base and base.get("cycles") and r.get("cycles"):
             r["speedup_vs_unfused"] = round(base["cycles"] / r["cycles"], 4)
+        if r.get("_kept"):
+            continue  # only the speedup depends on a recomputed row
         r["flops_err_pct"] = err(r.get("est_flops"), r.get("sim_flops"))
         r["bytes_err_pct"] = err(r.get("est_bytes"), r.get("sim_bytes"))
         r["flops_err_linalg_pct"] = err(r.get("est_flops_linalg"), r.get("sim_flops"))
@@ -470,6 +476,8 @@ def explore(a):
         r["flops_err_nocopy_pct"] = err(r.get("est_flops_nocopy"), r.get("sim_flops"))
         r["bytes_err_nocopy_pct"] = err(r.get("est_bytes_nocopy"), r.get("sim_bytes"))
     for r in regions:
+        if r.get("_kept"):
+            continue
         r["flops_err_pct"] = err(r["est_flops"], r["sim_flops"])
         r["bytes_err_pct"] = err(r["est_bytes"], r["sim_bytes"])
     os.makedirs(a.out, exist_ok=True)
