@@ -360,6 +360,21 @@ static std::string firstLines(const std::string &text) {
   return out.empty() ? "(no message)" : out;
 }
 
+// Runs `args` (args[0] is the program) with stdin from `in` if given,
+// stdout to `out` and stderr to `err`; the exit code, and `msg` when the
+// program could not be started or ran past `timeoutSeconds`.
+static int runProcess(const std::vector<std::string> &args,
+                      std::optional<std::string> in, const std::string &out,
+                      const std::string &err, int timeoutSeconds,
+                      std::string &msg) {
+  std::vector<llvm::StringRef> refs(args.begin(), args.end());
+  std::optional<llvm::StringRef> redirects[] = {
+      in ? std::optional<llvm::StringRef>(*in) : std::nullopt,
+      llvm::StringRef(out), llvm::StringRef(err)};
+  return llvm::sys::ExecuteAndWait(args[0], refs, std::nullopt, redirects,
+                                   timeoutSeconds, 0, &msg);
+}
+
 bool Evaluator::init(std::string &error) {
   if (!cacheFile.empty()) {
     std::ifstream in(cacheFile);
@@ -419,12 +434,8 @@ bool Evaluator::ensureSetup(const Commands &c, std::string &error) {
     std::vector<std::string> args = localArgs(c, c.setup);
     std::string err = workDir + "/setup" + std::to_string(setups.size()) +
                       ".err";
-    std::vector<llvm::StringRef> refs(args.begin(), args.end());
-    std::optional<llvm::StringRef> redirects[] = {
-        std::nullopt, llvm::StringRef(err), llvm::StringRef(err)};
     std::string msg;
-    int rc = llvm::sys::ExecuteAndWait(args[0], refs, std::nullopt, redirects,
-                                       timeoutSeconds, 0, &msg);
+    int rc = runProcess(args, std::nullopt, err, err, timeoutSeconds, msg);
     std::string why;
     if (rc != 0)
       why = c.setup[0] + " failed: " +
@@ -478,12 +489,8 @@ std::optional<double> Evaluator::estimate(const Schedule &s) {
     std::vector<std::string> args = localArgs(c, c.sim);
     args.insert(args.end(), c.statsArgs.begin(), c.statsArgs.end());
     args.insert(args.end(), c.estimateArgs.begin(), c.estimateArgs.end());
-    std::vector<llvm::StringRef> refs(args.begin(), args.end());
-    std::optional<llvm::StringRef> redirects[] = {
-        std::nullopt, llvm::StringRef(out), llvm::StringRef(err)};
     std::string msg;
-    int rc = llvm::sys::ExecuteAndWait(args[0], refs, std::nullopt, redirects,
-                                       timeoutSeconds, 0, &msg);
+    int rc = runProcess(args, std::nullopt, out, err, timeoutSeconds, msg);
     if (rc == 0 && msg.empty()) {
       auto v = llvm::json::parse(readFile(out));
       if (v) {
@@ -553,14 +560,8 @@ Metrics Evaluator::run(const Schedule &s) {
   auto exec = [&](std::vector<std::string> args, std::optional<std::string> in,
                   std::string out, std::string &why, bool mayDiffer = false) {
     std::string name = llvm::sys::path::filename(args[0]).str();
-    std::string prog = args[0];
-    std::vector<llvm::StringRef> refs(args.begin(), args.end());
-    std::optional<llvm::StringRef> redirects[] = {
-        in ? std::optional<llvm::StringRef>(*in) : std::nullopt,
-        llvm::StringRef(out), llvm::StringRef(err)};
     std::string msg;
-    int rc = llvm::sys::ExecuteAndWait(prog, refs, std::nullopt, redirects,
-                                       timeoutSeconds, 0, &msg);
+    int rc = runProcess(args, in, out, err, timeoutSeconds, msg);
     bool ok = rc == 0 || (mayDiffer && rc == okCode && msg.empty());
     if (!ok)
       why = name + (rc == 2 && name == "step-sim" ? " (deadlock)" : "") +
