@@ -174,26 +174,29 @@ public:
           break;
       }
     };
-    // The parameters whose stated mechanism relieves `pressure`, those with
-    // a direction (ordinals) before those that only say "another value may
-    // help" (categoricals), each group in seeded order; `refinements`
-    // selects the parameters that refine another's choice (Param::
-    // conditional) or the others.
-    auto relieve = [&](Pressure pressure, bool refinements) {
-      std::vector<int> ps;
-      for (size_t p = 0; p < space.params.size(); ++p)
-        if (space.params[p].hint[static_cast<int>(pressure)] &&
-            space.params[p].conditional == refinements)
-          ps.push_back(static_cast<int>(p));
-      shuffle(ps, rng);
-      std::stable_partition(ps.begin(), ps.end(), [&](int p) {
-        return space.params[p].kind == Param::Kind::Ordinal;
+    // Proposes the (parameter, direction) steps in seeded order, ordinals
+    // (a known direction) before categoricals (only "another value may
+    // help"), the parameters taking turns (roundRobin).
+    auto proposeSteps = [&](std::vector<std::pair<int, int>> steps) {
+      shuffle(steps, rng);
+      std::stable_partition(steps.begin(), steps.end(), [&](auto st) {
+        return space.params[st.first].kind == Param::Kind::Ordinal;
       });
       std::vector<std::vector<Transformation>> lists;
-      for (int p : ps)
-        lists.push_back(
-            candidates(p, space.params[p].hint[static_cast<int>(pressure)]));
+      for (auto [p, dir] : steps)
+        lists.push_back(candidates(p, dir));
       roundRobin(lists);
+    };
+    // The parameters whose stated mechanism relieves `pressure`, in the
+    // hint's direction; `refinements` selects the parameters that refine
+    // another's choice (Param::conditional) or the others.
+    auto relieve = [&](Pressure pressure, bool refinements) {
+      std::vector<std::pair<int, int>> steps;
+      for (size_t p = 0; p < space.params.size(); ++p)
+        if (int dir = space.params[p].hint[static_cast<int>(pressure)];
+            dir && space.params[p].conditional == refinements)
+          steps.push_back({static_cast<int>(p), dir});
+      proposeSteps(std::move(steps));
     };
     // Direction of the last move of each ordinal on the path from the
     // baseline (0: not moved): stepping back against it would undo a
@@ -207,8 +210,8 @@ public:
         walk = space.apply(walk, t);
       }
     }
-    // Any step of the parameters in `refinements` (see relieve), ordinals
-    // first; with `forward`, no ordinal step back against the path.
+    // Any step of the parameters in `refinements` (see relieve); with
+    // `forward`, no ordinal step back against the path.
     auto anyStep = [&](bool refinements, bool forward) {
       std::vector<std::pair<int, int>> steps;
       for (size_t p = 0; p < space.params.size(); ++p) {
@@ -221,14 +224,7 @@ public:
                   : dir == 1)
             steps.push_back({static_cast<int>(p), dir});
       }
-      shuffle(steps, rng);
-      std::stable_partition(steps.begin(), steps.end(), [&](auto st) {
-        return space.params[st.first].kind == Param::Kind::Ordinal;
-      });
-      std::vector<std::vector<Transformation>> lists;
-      for (auto [p, dir] : steps)
-        lists.push_back(candidates(p, dir));
-      roundRobin(lists);
+      proposeSteps(std::move(steps));
     };
 
     const Metrics &m = cur.metrics;
