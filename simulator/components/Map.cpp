@@ -28,6 +28,20 @@ public:
       error("expected one region");
     program = TileProgram(op.regions(0), describe(), /*accumulating=*/false);
     writeBack = boolAttr("write_back_mu");
+    // The shape N stands for on each input: the region argument's static
+    // tile type, if it has one.
+    const proto::Region &r = op.regions(0);
+    auto isStatic = [](const std::string &s) {
+      return !s.empty() && std::all_of(s.begin(), s.end(), ::isdigit);
+    };
+    for (int i = 0; i < r.args_size(); ++i) {
+      const proto::TileType *t =
+          r.args(i).has_tile() ? &r.args(i).tile() : nullptr;
+      zeroOf.push_back(t && isStatic(t->rows().expr()) &&
+                               isStatic(t->cols().expr())
+                           ? std::optional<Value>(makeTile(r.args(i)))
+                           : std::nullopt);
+    }
   }
 
   Task run() override {
@@ -58,10 +72,12 @@ public:
         if (empty)
           for (size_t i = 0; i < args.size(); ++i)
             if (Value &a = args[i]; a.kind == Value::Kind::Empty) {
-              a = zeroShape(i, *like);
+              a = i < zeroOf.size() && zeroOf[i]
+                      ? *zeroOf[i]
+                      : Value::tile(like->rows, like->cols, like->elemBytes);
               if (ctx.options.functional)
                 a.data = std::make_shared<const std::vector<float>>(
-                    like->rows * like->cols, 0.0f);
+                    a.rows * a.cols, 0.0f);
             }
         int64_t f = 0;
         std::vector<Value> result =
@@ -80,22 +96,11 @@ public:
   }
 
 private:
-  /// The shape N stands for on input `i`: the region argument's static tile
-  /// type, else `like`'s.
-  Value zeroShape(size_t i, const Value &like) const {
-    const proto::Region &r = op.regions(0);
-    if (static_cast<int>(i) < r.args_size() && r.args(i).has_tile()) {
-      const proto::TileType &t = r.args(i).tile();
-      auto isStatic = [](const std::string &s) {
-        return !s.empty() && std::all_of(s.begin(), s.end(), ::isdigit);
-      };
-      if (isStatic(t.rows().expr()) && isStatic(t.cols().expr()))
-        return makeTile(r.args(i));
-    }
-    return Value::tile(like.rows, like.cols, like.elemBytes);
-  }
   TileProgram program;
   bool writeBack = false;
+  /// Per region argument: the zero tile N stands for, when its type is
+  /// static (else N is shaped like the other inputs).
+  std::vector<std::optional<Value>> zeroOf;
 };
 } // namespace
 

@@ -93,20 +93,21 @@ const Tensor &SamComponent::valsOf(const std::string &tensor) const {
   return it->second;
 }
 
-Value SamComponent::inputTileOf(size_t input) const {
-  if (static_cast<int>(input) < op.inputs_size()) {
-    auto ty = ctx.channelTypes.find(op.inputs(input));
-    if (ty != ctx.channelTypes.end() && ty->second->element().has_tile())
-      return makeTile(ty->second->element());
-  }
+Value SamComponent::tileOfChannel(int channel) const {
+  auto ty = ctx.channelTypes.find(channel);
+  if (ty != ctx.channelTypes.end() && ty->second->element().has_tile())
+    return makeTile(ty->second->element());
   return Value::tile(1, 1, 4);
 }
 
+Value SamComponent::inputTileOf(size_t input) const {
+  return static_cast<int>(input) < op.inputs_size()
+             ? tileOfChannel(op.inputs(input))
+             : Value::tile(1, 1, 4);
+}
+
 Value SamComponent::valueTileOf(size_t output) const {
-  if (static_cast<int>(output) < op.outputs_size()) {
-    auto ty = ctx.channelTypes.find(op.outputs(output));
-    if (ty != ctx.channelTypes.end() && ty->second->element().has_tile())
-      return makeTile(ty->second->element());
-  }
-  return Value::tile(1, 1, 4);
+  return static_cast<int>(output) < op.outputs_size()
+             ? tileOfChannel(op.outputs(output))
+             : Value::tile(1, 1, 4);
 }

@@ -64,6 +64,8 @@ public:
   static std::string describeTok(const SamTok &t);
 
 private:
+  /// The element tile of the stream on `channel` (1x1 f32 when untyped).
+  Value tileOfChannel(int channel) const;
   /// Per input: the element of the fused head token was already consumed.
   std::vector<bool> splitDone;
 };

@@ -394,6 +394,28 @@ TEST(SparseOpsTest, MapEmptyIsAZeroTileOfTheArgumentType) {
   EXPECT_THAT(*s.records[0].value.data, ElementsAre(3, 7));
 }
 
+// The other way round: N on the [2, 2] argument next to a [2, 1] value is a
+// [2, 2] zero tile (not one shaped like the [2, 1] input).
+TEST(SparseOpsTest, MapEmptyIsLargerThanTheOtherInput) {
+  Harness h;
+  h.options.functional = true;
+  int a = h.channel(4), b = h.channel(4), o = h.channel(4);
+  h.op("map", {a, b}, {o});
+  h.source(a, {Item{Value::empty(), 1}});
+  h.source(b, {Item{tileOf(2, 1, {5, 6}), 1}});
+  RegionBuilder r;
+  int x = r.arg(tileType(2, 2));
+  r.arg(tileType(2, 1));
+  r.yield(x); // the zero tile itself: four zeros, not two
+  *h.graph.mutable_operators(0)->add_regions() = r.region;
+  Sink &s = h.sink(o);
+  h.run();
+  ASSERT_EQ(s.records.size(), 1u);
+  EXPECT_EQ(s.records[0].value.rows, 2);
+  EXPECT_EQ(s.records[0].value.cols, 2);
+  EXPECT_THAT(*s.records[0].value.data, ElementsAre(0, 0, 0, 0));
+}
+
 // val_write stores N as a zero tile of its stream's value type.
 TEST(SparseOpsTest, ValWriteEmptyIsAZeroBlock) {
   Harness h;
