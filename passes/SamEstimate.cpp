@@ -270,38 +270,13 @@ struct SamEstimatePass
     return st ? tileSize(st.getElementType()) : 1;
   }
 
-  /// Flops of one element of a map: the tile ops of its region, counted
-  /// as the simulator's TileProgram counts them.
+  /// Flops of one element of a map: its region's tile ops, by their own
+  /// getFlops (the rules the simulator's TileProgram applies); the sparse
+  /// lowering's tiles are static.
   static double mapFlops(Operation *map) {
     double flops = 0;
-    map->walk([&](Operation *op) {
-      if (op == map || op->getNumResults() != 1)
-        return;
-      auto tile = dyn_cast<mlir::step::TileType>(op->getResult(0).getType());
-      if (!tile)
-        return;
-      double elems = 1;
-      if (auto r = tile.getRows().getConstant())
-        elems *= *r;
-      if (auto c = tile.getCols().getConstant())
-        elems *= *c;
-      llvm::StringRef name = op->getName().stripDialect();
-      if (name == "add" || name == "sub" || name == "mul" || name == "max" ||
-          name == "div")
-        flops += elems;
-      else if (name == "row_sum" || name == "row_max")
-        flops += tileSize(op->getOperand(0).getType()); // per input element
-      else if (name == "exp" || name == "log")
-        flops += 4 * elems;
-      else if (name == "neg")
-        flops += elems;
-      else if (name == "silu")
-        flops += 8 * elems;
-      else if (name == "matmul" && op->getNumOperands() == 2) {
-        auto a = dyn_cast<mlir::step::TileType>(op->getOperand(0).getType());
-        auto k = a ? a.getCols().getConstant() : std::nullopt;
-        flops += 2 * elems * (k ? *k : 1);
-      }
+    map->walk([&](mlir::step::TileOpInterface t) {
+      flops += double(t.getFlops().getConstant().value_or(0));
     });
     return flops;
   }
@@ -389,7 +364,13 @@ struct SamEstimatePass
 
   LogicalResult estimate(func::FuncOp f, double &flops, double &read,
                          double &written) {
+    // Room for every result up front: inserting never moves an entry, so
+    // an operator's operands are read in place while its results go in.
     llvm::DenseMap<Value, Est> est;
+    size_t results = 0;
+    for (Operation &op : f.getBody().front())
+      results += op.getNumResults();
+    est.reserve(results);
     auto get = [&](Value v) -> Est * {
       auto it = est.find(v);
       return it == est.end() ? nullptr : &it->second;
@@ -407,19 +388,14 @@ struct SamEstimatePass
         return fail(op, "an operator that is not a step operator");
       }
       // Every stream operand must have an estimate.
-      // Copies: inserting the results may move the map's entries.
-      std::vector<Est> operands;
-      operands.reserve(op->getNumOperands());
+      llvm::SmallVector<Est *> in;
       for (Value v : op->getOperands()) {
         Est *e = get(v);
         if (!e)
           return fail(op, "an operand without an estimate (not defined by an "
                           "earlier operator of the function)");
-        operands.push_back(*e);
+        in.push_back(e);
       }
-      llvm::SmallVector<Est *> in;
-      for (Est &e : operands)
-        in.push_back(&e);
       auto need = [&](size_t k) -> LogicalResult {
         if (in.size() < k || in.empty())
           return fail(op, "expected at least " + llvm::Twine(k) + " operands");
