@@ -685,14 +685,8 @@ struct Lowering {
     case BExpr::Neg: {
       Value x;
       out = blockBody(n, e->a, rb, args, x);
-      if (rb) {
-        if (e->kind == BExpr::Exp)
-          val = rb->create<mlir::step::ExpOp>(loc, x);
-        else if (e->kind == BExpr::Log)
-          val = rb->create<mlir::step::LogOp>(loc, x);
-        else
-          val = rb->create<mlir::step::NegOp>(loc, x);
-      }
+      if (rb)
+        val = emitTileOp(*rb, e->kind, x);
       return out;
     }
     default:
@@ -758,25 +752,8 @@ struct Lowering {
     }
     if (!unify(n, la, lb, out))
       return out;
-    if (rb) {
-      switch (e->kind) {
-      case BExpr::Add:
-        val = rb->create<mlir::step::AddOp>(loc, x, y);
-        break;
-      case BExpr::Sub:
-        val = rb->create<mlir::step::SubOp>(loc, x, y);
-        break;
-      case BExpr::Mul:
-        val = rb->create<mlir::step::MulOp>(loc, x, y);
-        break;
-      case BExpr::Div:
-        val = rb->create<mlir::step::DivOp>(loc, x, y);
-        break;
-      default:
-        val = rb->create<mlir::step::MaxOp>(loc, x, y);
-        break;
-      }
-    }
+    if (rb)
+      val = emitTileOp(*rb, e->kind, x, y);
     return out;
   }
 
@@ -1554,42 +1531,51 @@ struct Lowering {
   }
   std::map<std::pair<Node *, Level *>, Value> joinedValues;
 
+  /// The tile op of an arithmetic body kind (unary: `y` unused).
+  Value emitTileOp(OpBuilder &rb, BExpr::Kind k, Value x, Value y = {}) {
+    switch (k) {
+    case BExpr::Add:
+      return rb.create<mlir::step::AddOp>(loc, x, y);
+    case BExpr::Sub:
+      return rb.create<mlir::step::SubOp>(loc, x, y);
+    case BExpr::Mul:
+      return rb.create<mlir::step::MulOp>(loc, x, y);
+    case BExpr::Div:
+      return rb.create<mlir::step::DivOp>(loc, x, y);
+    case BExpr::Max:
+      return rb.create<mlir::step::MaxOp>(loc, x, y);
+    case BExpr::Exp:
+      return rb.create<mlir::step::ExpOp>(loc, x);
+    case BExpr::Log:
+      return rb.create<mlir::step::LogOp>(loc, x);
+    case BExpr::Neg:
+      return rb.create<mlir::step::NegOp>(loc, x);
+    default:
+      return {};
+    }
+  }
+
   /// Tile ops of a body expression over the map's arguments.
   Value emitBody(OpBuilder &rb, const BPtr &e, ValueRange args, Type tile) {
-    auto bin = [&](auto tag) {
-      using OpT = decltype(tag);
-      return rb.create<OpT>(loc, emitBody(rb, e->a, args, tile),
-                            emitBody(rb, e->b, args, tile))
-          .getResult();
-    };
     switch (e->kind) {
     case BExpr::Slot:
       return args[e->slot];
     case BExpr::Const:
       return rb.create<mlir::step::ConstOp>(loc, tile, rb.getF64FloatAttr(e->value))
           .getResult();
-    case BExpr::Add:
-      return bin(mlir::step::AddOp());
-    case BExpr::Sub:
-      return bin(mlir::step::SubOp());
-    case BExpr::Mul:
-      return bin(mlir::step::MulOp());
-    case BExpr::Div:
-      return bin(mlir::step::DivOp());
-    case BExpr::Max:
-      return bin(mlir::step::MaxOp());
-    case BExpr::Exp:
-      return rb.create<mlir::step::ExpOp>(loc, emitBody(rb, e->a, args, tile));
-    case BExpr::Log:
-      return rb.create<mlir::step::LogOp>(loc, emitBody(rb, e->a, args, tile));
-    case BExpr::Neg:
-      return rb.create<mlir::step::NegOp>(loc, emitBody(rb, e->a, args, tile));
     case BExpr::Present:
       return emitBody(rb, e->b, args, tile);
     case BExpr::Overlap:
       return emitBody(rb, e->c, args, tile);
+    case BExpr::Exp:
+    case BExpr::Log:
+    case BExpr::Neg:
+      return emitTileOp(rb, e->kind, emitBody(rb, e->a, args, tile));
+    default: {
+      Value x = emitBody(rb, e->a, args, tile);
+      return emitTileOp(rb, e->kind, x, emitBody(rb, e->b, args, tile));
     }
-    return {};
+    }
   }
 
   /// Block mode: the tile layouts of `n`'s map arguments, the array_val of
