@@ -1637,20 +1637,34 @@ struct Lowering {
       layoutOf[n] = red;
       return ins[n->body->slot];
     }
+    Value map = buildMap(
+        ins, [&](unsigned i) { return tileOf(slotLay[i]); },
+        [&](OpBuilder &rb, ValueRange args) {
+          Value y;
+          blockBody(n, n->body, &rb, args, y);
+          red = blockReduce(n, l, &rb, y);
+          return y;
+        });
+    layoutOf[n] = red;
+    return map;
+  }
+
+  /// A map over `ins`: region argument i of type argType(i), the region's
+  /// result built by `body`; result types inferred (a failure breaks the
+  /// order).
+  Value buildMap(ValueRange ins, function_ref<Type(unsigned)> argType,
+                 function_ref<Value(OpBuilder &, ValueRange)> body) {
     auto map = b->create<mlir::step::MapOp>(loc, ins[0].getType(), ins,
                                             IntegerAttr(), UnitAttr());
-    Block *blkArgs = new Block();
-    map.getBody().push_back(blkArgs);
+    Block *blk = new Block();
+    map.getBody().push_back(blk);
     for (unsigned i = 0; i < ins.size(); ++i)
-      blkArgs->addArgument(tileOf(slotLay[i]), loc);
-    OpBuilder rb = OpBuilder::atBlockEnd(blkArgs);
-    Value y;
-    blockBody(n, n->body, &rb, blkArgs->getArguments(), y);
-    red = blockReduce(n, l, &rb, y);
+      blk->addArgument(argType(i), loc);
+    OpBuilder rb = OpBuilder::atBlockEnd(blk);
+    Value y = body(rb, blk->getArguments());
     rb.create<mlir::step::YieldOp>(loc, ValueRange{y});
     if (failed(mlir::step::refreshResultTypes(map.getOperation())))
       broken = true;
-    layoutOf[n] = red;
     return map.getResult();
   }
 
@@ -1703,18 +1717,11 @@ struct Lowering {
     } else if (n->body->kind == BExpr::Slot) {
       val = ins[n->body->slot];
     } else {
-      auto map = b->create<mlir::step::MapOp>(loc, ins[0].getType(), ins,
-                                             IntegerAttr(), UnitAttr());
-      Region &r = map.getBody();
-      Block *blk = new Block();
-      r.push_back(blk);
-      for (unsigned i = 0; i < ins.size(); ++i)
-        blk->addArgument(tile, loc);
-      OpBuilder rb = OpBuilder::atBlockEnd(blk);
-      Value y = emitBody(rb, n->body, blk->getArguments(), tile);
-      rb.create<mlir::step::YieldOp>(loc, ValueRange{y});
-      (void)mlir::step::refreshResultTypes(map.getOperation());
-      val = map.getResult();
+      val = buildMap(
+          ins, [&](unsigned) { return tile; },
+          [&](OpBuilder &rb, ValueRange args) {
+            return emitBody(rb, n->body, args, tile);
+          });
     }
     // Reductions, innermost first. `cs` are the coordinate streams of the
     // current levels (a spacc re-emits the innermost one).
