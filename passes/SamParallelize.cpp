@@ -92,12 +92,18 @@ bool LevelRewriter::isLevelScan(Operation *op) const {
   return scan && rankOf(scan.getRef()) == L;
 }
 
-bool LevelRewriter::isLevelJoiner(Operation *op) const {
+/// The coordinate operands of a joiner (intersect, union); none otherwise.
+static OperandRange joinerCrds(Operation *op) {
   if (auto j = dyn_cast<IntersectOp>(op))
-    return !j.getCrds().empty() && rankOf(j.getCrds()[0]) == L + 1;
+    return j.getCrds();
   if (auto j = dyn_cast<UnionOp>(op))
-    return !j.getCrds().empty() && rankOf(j.getCrds()[0]) == L + 1;
-  return false;
+    return j.getCrds();
+  return op->getOperands().take_front(0);
+}
+
+bool LevelRewriter::isLevelJoiner(Operation *op) const {
+  OperandRange crds = joinerCrds(op);
+  return !crds.empty() && rankOf(crds[0]) == L + 1;
 }
 
 bool LevelRewriter::perElement(Operation *op) const {
@@ -173,9 +179,7 @@ int64_t LevelRewriter::minElements(Operation *creator) const {
   if (!isUnion && !isa<IntersectOp>(creator))
     return 0;
   std::optional<int64_t> bound;
-  for (Value crd : creator->getOperands().take_front(
-           isUnion ? cast<UnionOp>(creator).getCrds().size()
-                   : cast<IntersectOp>(creator).getCrds().size())) {
+  for (Value crd : joinerCrds(creator)) {
     auto it = structure.find(crd);
     int64_t n = it == structure.end() || it->second < 0
                     ? 0
