@@ -300,24 +300,15 @@ def one(a, model, dataset, config):
         lines = [ln for ln in msg.splitlines() if ln.strip()]
         row["note"] = "run-step failed: " + " | ".join(lines[:3])[:300]
         log(f"{tag}: SKIPPED ({row['note']})")
-        # The compile time still counts: the lowering alone, as run-step
-        # invokes it (order 0, weights viewable).
-        man = json.load(open(os.path.join(store, "manifest.json")))
-        views = ",".join(x["name"] for x in man.get("arguments", []) if x.get("kind") == "param")
-        t0 = time.time()
-        q = run([os.path.join(a.build, "bin", "step-opt"), os.path.join(store, "model.mlir"),
-                 f"--step-lower-sparse=order=0 views={views}"
-                 + (f" block={vblock}" if vblock else "")
-                 + (" chain-first=true" if "--chain-first" in cmd else ""),
-                 "--step-insert-broadcast", "-o", os.devnull])
-        if q.returncode == 0:
-            row["compile_s"] = round(time.time() - t0, 3)
-        # The heuristic needs no simulation: order 0's estimate.
+        # The heuristic needs no simulation: order 0's estimate, and its
+        # lowering's time still counts as the compile time.
         q = run([RUNSTEP, store, "--json", "--estimate-only", "--build", a.build]
                 + (["--block", str(vblock)] if vblock else [])
                 + (["--chain-first"] if "--chain-first" in cmd else []))
         if q.returncode == 0 and q.stdout.strip():
-            tot = json.loads(q.stdout.strip().splitlines()[-1])["total"]
+            est = json.loads(q.stdout.strip().splitlines()[-1])
+            row["compile_s"] = est.get("compile_seconds")
+            tot = est["total"]
             row["est_flops"] = tot.get("est_flops")
             row["est_bytes"] = tot.get("est_bytes_read", 0) + tot.get("est_bytes_written", 0)
             row["est_note"] = ((row.get("est_note") or "") + " estimate of order 0, not simulated").strip()
@@ -643,7 +634,6 @@ def par_sweep(a):
                  "-o", store] + extra)
         if p.returncode:
             sys.exit(f"explore_fusion: torch-import {model} failed:\n" + p.stderr)
-        man = json.load(open(os.path.join(store, "manifest.json")))
         base = None
         for f in a.par_factors:
             # Rows are level 1 of every region (the attention region's
